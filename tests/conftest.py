@@ -1,0 +1,39 @@
+"""Shared test fixtures: where the read-only shared data lives."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def shared_dir() -> Path:
+    """The shared data folder: $HULLSCAN_SHARED, else ../shared beside the repo root."""
+    env = os.environ.get("HULLSCAN_SHARED")
+    path = Path(env) if env else REPO_ROOT.parent / "shared"
+    if not (path / "data").is_dir():
+        pytest.skip(f"shared data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    return shared_dir()
+
+
+@pytest.fixture(scope="session")
+def images_dir(shared: Path) -> Path:
+    return shared / "data" / "images"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir(shared: Path) -> Path:
+    return shared / "data" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def advisories_dir(shared: Path) -> Path:
+    return shared / "data" / "advisories"
