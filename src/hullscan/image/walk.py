@@ -1,0 +1,354 @@
+"""One pass over one layer: verify it, stream it, hand analyzers the files they asked for.
+
+A layer is read exactly once, as a stream: the compressed bytes are hashed against the blob
+digest, decompressed (isal's threaded gzip reader when installed, so inflation runs beside the
+tar parsing; zlib otherwise; zstandard for zstd), hashed again against the diff_id, and parsed
+as a tar stream. Nothing is unpacked to disk. Only bodies that an analyzer `wants` are read;
+everything else is skipped as it streams past. Member names are normalised inside the image
+root: a name or hardlink target that climbs out of it is skipped with a warning, symlinks are
+recorded but never followed, device nodes are ignored.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import logging
+import posixpath
+import tarfile
+import tempfile
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import IO, Any
+
+import zstandard
+
+from hullscan.errors import DigestMismatchError, ImageError
+from hullscan.image.interface import Compression, LayerRef
+from hullscan.inventory.interface import Analyzer, AnalyzerOptions, FileMeta, FileResult
+
+try:  # isal inflates about twice as fast as zlib and can do it in a background thread
+    from isal import igzip_threaded as _fast_gzip
+except ImportError:  # pragma: no cover - exercised only where isal is absent
+    _fast_gzip = None
+
+log = logging.getLogger(__name__)
+
+WHITEOUT_PREFIX = ".wh."
+OPAQUE_MARKER = ".wh..wh..opq"
+_CHUNK = 1 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    """Everything the merge step needs from one layer, small enough to cache.
+
+    ``results`` maps (analyzer name, path) to what that analyzer made of the file. ``paths``
+    holds every non-directory path the layer writes, so a later layer's copy of a file can be
+    seen to replace an earlier one; ``whiteouts`` and ``opaque_dirs`` are its deletions.
+    """
+
+    diff_id: str
+    results: dict[tuple[str, str], FileResult] = field(default_factory=dict)
+    paths: frozenset[str] = frozenset()
+    whiteouts: frozenset[str] = frozenset()
+    opaque_dirs: frozenset[str] = frozenset()
+    symlinks: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "diff_id": self.diff_id,
+            "results": [[a, p, r.to_dict()] for (a, p), r in self.results.items()],
+            "paths": sorted(self.paths),
+            "whiteouts": sorted(self.whiteouts),
+            "opaque_dirs": sorted(self.opaque_dirs),
+            "symlinks": self.symlinks,
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LayerResult:
+        return cls(
+            diff_id=data["diff_id"],
+            results={(a, p): FileResult.from_dict(r) for a, p, r in data["results"]},
+            paths=frozenset(data["paths"]),
+            whiteouts=frozenset(data["whiteouts"]),
+            opaque_dirs=frozenset(data["opaque_dirs"]),
+            symlinks=dict(data["symlinks"]),
+            warnings=tuple(data["warnings"]),
+        )
+
+
+class HashingReader(io.RawIOBase):
+    """A read-through stream that hashes what passes and checks the digest at the end.
+
+    ``digest`` is ``sha256:<hex>``; an empty digest disables the check (rootfs, tests).
+    """
+
+    def __init__(self, raw: IO[bytes], digest: str, what: str) -> None:
+        self._raw = raw
+        self._what = what
+        algo, _, self._expected = digest.partition(":")
+        self._hash = hashlib.new(algo or "sha256") if digest else None
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        if self._hash is not None:
+            self._hash.update(data)
+        self.bytes_read += n
+        return n
+
+    def drain(self) -> None:
+        """Read to the end, so the digest covers every byte."""
+        while self.read(_CHUNK):
+            pass
+
+    def verify(self) -> None:
+        if self._hash is None:
+            return
+        actual = self._hash.hexdigest()
+        if actual != self._expected:
+            raise DigestMismatchError(
+                f"{self._what}: content does not match its digest "
+                f"(expected sha256:{self._expected}, got sha256:{actual})"
+            )
+
+
+def normalize_member(name: str) -> str | None:
+    """A tar member name as a path relative to the image root; None if it climbs out of it.
+
+    Leading slashes and ``./`` are dropped (layers write both); ``..`` is folded only while it
+    stays inside the root.
+    """
+    parts: list[str] = []
+    for part in name.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _decompressor(stream: io.BufferedReader, compression: Compression, what: str) -> IO[bytes]:
+    """Wrap a blob stream in the decompressor its first bytes call for.
+
+    The media type is a hint: Docker writes uncompressed layers under a gzip type in some
+    archive shapes, so the magic bytes decide.
+    """
+    head = stream.peek(4)[:4]
+    if head.startswith(_GZIP_MAGIC):
+        if _fast_gzip is not None:
+            reader: IO[bytes] = _fast_gzip.open(stream, "rb", threads=1)
+            return reader
+        return gzip.GzipFile(fileobj=stream, mode="rb")
+    if head.startswith(_ZSTD_MAGIC):
+        dctx = zstandard.ZstdDecompressor()
+        zreader: IO[bytes] = dctx.stream_reader(stream, read_across_frames=True)
+        return zreader
+    if compression is not Compression.NONE and head:
+        log.debug("%s: declared %s but holds plain tar", what, compression.value)
+    return stream
+
+
+class _BodyReader:
+    """Reads a wanted member's body once and shares it among the analyzers that want it."""
+
+    def __init__(self, options: AnalyzerOptions) -> None:
+        self._options = options
+
+    def read(self, src: IO[bytes], size: int, seekable_spool: bool) -> IO[bytes]:
+        if seekable_spool and size > self._options.max_archive_memory:
+            spool: IO[bytes] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - caller closes
+                max_size=self._options.max_archive_memory
+            )
+            while chunk := src.read(_CHUNK):
+                spool.write(chunk)
+            spool.seek(0)
+            return spool
+        return io.BytesIO(src.read(size))
+
+
+def _analyze_body(
+    analyzer: Analyzer, path: str, body: IO[bytes], options: AnalyzerOptions
+) -> FileResult:
+    """Run one analyzer on one body; an analyzer crash becomes a warning, not a failed scan."""
+    body.seek(0)
+    try:
+        return analyzer.analyze(path, body, options)
+    except Exception as err:
+        log.warning("%s: %s analyzer failed: %s", path, analyzer.name, err)
+        log.debug("analyzer failure", exc_info=True)
+        return FileResult(warnings=(f"{path}: {analyzer.name} could not parse it ({err})",))
+
+
+def walk_tar(
+    tar_stream: IO[bytes],
+    diff_id: str,
+    analyzers: Iterable[Analyzer],
+    options: AnalyzerOptions,
+    what: str,
+    on_bytes: Callable[[int], None] | None = None,
+) -> LayerResult:
+    """Parse one uncompressed layer tar stream and run the analyzers on the files they want."""
+    analyzers = tuple(analyzers)
+    bodies = _BodyReader(options)
+    results: dict[tuple[str, str], FileResult] = {}
+    paths: set[str] = set()
+    whiteouts: set[str] = set()
+    opaque: set[str] = set()
+    symlinks: dict[str, str] = {}
+    warnings: list[str] = []
+
+    try:
+        tar = tarfile.open(fileobj=tar_stream, mode="r|")  # noqa: SIM115 - closed below
+    except (tarfile.TarError, EOFError, OSError, zlib.error, zstandard.ZstdError) as err:
+        raise ImageError(f"{what}: not a tar stream ({err})") from err
+    try:
+        for member in tar:
+            path = normalize_member(member.name)
+            if path is None:
+                warnings.append(f"{what}: member {member.name!r} leaves the image root; skipped")
+                continue
+            base = posixpath.basename(path)
+            parent = posixpath.dirname(path)
+            if base == OPAQUE_MARKER:
+                opaque.add(parent)
+                continue
+            if base.startswith(WHITEOUT_PREFIX):
+                if not base.startswith(WHITEOUT_PREFIX + WHITEOUT_PREFIX):
+                    whiteouts.add(posixpath.join(parent, base[len(WHITEOUT_PREFIX) :]))
+                continue
+            if member.isdir() or not path:
+                continue
+            paths.add(path)
+            if member.issym():
+                symlinks[path] = member.linkname
+                continue
+            if member.islnk():
+                _link_results(member, path, what, analyzers, results, warnings)
+                continue
+            if not member.isreg():
+                continue  # devices, fifos: nothing to analyze, nothing to create
+            meta = FileMeta(path=path, size=member.size, mode=member.mode)
+            wanting = [a for a in analyzers if a.wants(path, meta)]
+            if not wanting:
+                continue
+            _read_and_analyze(tar, member, meta, wanting, bodies, options, results, warnings)
+            if on_bytes is not None:
+                on_bytes(member.size)
+    except (tarfile.TarError, EOFError, zlib.error, zstandard.ZstdError, gzip.BadGzipFile) as err:
+        raise ImageError(f"{what}: truncated or corrupt layer ({err})") from err
+    except OSError as err:
+        raise ImageError(f"{what}: cannot read layer ({err})") from err
+    finally:
+        tar.close()
+
+    return LayerResult(
+        diff_id=diff_id,
+        results=results,
+        paths=frozenset(paths),
+        whiteouts=frozenset(whiteouts),
+        opaque_dirs=frozenset(opaque),
+        symlinks=symlinks,
+        warnings=tuple(warnings),
+    )
+
+
+def _read_and_analyze(
+    tar: tarfile.TarFile,
+    member: tarfile.TarInfo,
+    meta: FileMeta,
+    wanting: list[Analyzer],
+    bodies: _BodyReader,
+    options: AnalyzerOptions,
+    results: dict[tuple[str, str], FileResult],
+    warnings: list[str],
+) -> None:
+    limit = max(a.max_size for a in wanting)
+    accepted = [a for a in wanting if meta.size <= a.max_size]
+    if not accepted:
+        warnings.append(f"{meta.path}: {meta.size} bytes is over the {limit}-byte limit; skipped")
+        return
+    src = tar.extractfile(member)
+    if src is None:
+        return
+    with bodies.read(src, meta.size, any(a.needs_seek for a in accepted)) as body:
+        for analyzer in accepted:
+            results[(analyzer.name, meta.path)] = _analyze_body(analyzer, meta.path, body, options)
+
+
+def _link_results(
+    member: tarfile.TarInfo,
+    path: str,
+    what: str,
+    analyzers: tuple[Analyzer, ...],
+    results: dict[tuple[str, str], FileResult],
+    warnings: list[str],
+) -> None:
+    """Give a hardlink the results of its target, found earlier in the same layer stream."""
+    target = normalize_member(member.linkname)
+    if target is None:
+        warnings.append(f"{what}: hardlink {path!r} points outside the image root; skipped")
+        return
+    for analyzer in analyzers:
+        found = results.get((analyzer.name, target))
+        if found is not None:
+            results[(analyzer.name, path)] = relocate(found, target, path)
+
+
+def relocate(result: FileResult, old: str, new: str) -> FileResult:
+    """The same findings, as found at another path (a hardlink or a copy)."""
+    packages = tuple(
+        replace(p, found_in=new + p.found_in[len(old) :]) if p.found_in.startswith(old) else p
+        for p in result.packages
+    )
+    return replace(result, packages=packages)
+
+
+def walk_blob(
+    blob: IO[bytes],
+    layer: LayerRef,
+    analyzers: Iterable[Analyzer],
+    options: AnalyzerOptions,
+    what: str,
+    on_bytes: Callable[[int], None] | None = None,
+) -> LayerResult:
+    """Verify, decompress and walk one layer blob as stored in an image."""
+    compressed = HashingReader(blob, layer.digest, f"{what} blob {layer.digest}")
+    buffered = io.BufferedReader(compressed, buffer_size=_CHUNK)
+    try:
+        plain = _decompressor(buffered, layer.compression, what)
+    except OSError as err:
+        raise ImageError(f"{what}: cannot read layer ({err})") from err
+    check_diff = layer.diff_id and layer.diff_id != layer.digest
+    uncompressed = HashingReader(plain, layer.diff_id if check_diff else "", f"{what} diff_id")
+    stream = io.BufferedReader(uncompressed, buffer_size=_CHUNK)
+    try:
+        result = walk_tar(stream, layer.diff_id, analyzers, options, what, on_bytes)
+        try:
+            while stream.read(_CHUNK):
+                pass
+            buffered.read()
+        except (EOFError, OSError, zlib.error, zstandard.ZstdError) as err:
+            raise ImageError(f"{what}: truncated or corrupt layer ({err})") from err
+    finally:
+        if plain is not buffered:
+            plain.close()
+    compressed.verify()
+    uncompressed.verify()
+    return result
