@@ -1,4 +1,4 @@
-"""What matching produces: findings, and the scan result that carries them to policy and reports."""
+"""What matching yields: findings, and the scan result that takes them to policy and reports."""
 
 from __future__ import annotations
 
