@@ -21,6 +21,7 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from types import ModuleType
 from typing import IO, Any
 
 import zstandard
@@ -29,8 +30,11 @@ from hullscan.errors import DigestMismatchError, ImageError
 from hullscan.image.interface import Compression, LayerRef
 from hullscan.inventory.interface import Analyzer, AnalyzerOptions, FileMeta, FileResult
 
+_fast_gzip: ModuleType | None
 try:  # isal inflates about twice as fast as zlib and can do it in a background thread
-    from isal import igzip_threaded as _fast_gzip
+    from isal import igzip_threaded
+
+    _fast_gzip = igzip_threaded
 except ImportError:  # pragma: no cover - exercised only where isal is absent
     _fast_gzip = None
 
@@ -85,16 +89,18 @@ class LayerResult:
 
 
 class HashingReader(io.RawIOBase):
-    """A read-through stream that hashes what passes and checks the digest at the end.
+    """A read-through stream that hashes what passes, to check a digest at the end.
 
-    ``digest`` is ``sha256:<hex>``; an empty digest disables the check (rootfs, tests).
+    ``digest`` is ``sha256:<hex>``; with an empty one the hash is still computed (a caller
+    that learns the expected digest later compares `hexdigest` itself).
     """
 
     def __init__(self, raw: IO[bytes], digest: str, what: str) -> None:
         self._raw = raw
         self._what = what
         algo, _, self._expected = digest.partition(":")
-        self._hash = hashlib.new(algo or "sha256") if digest else None
+        self._algo = algo or "sha256"
+        self._hash = hashlib.new(self._algo)
         self.bytes_read = 0
 
     def readable(self) -> bool:
@@ -104,24 +110,22 @@ class HashingReader(io.RawIOBase):
         data = self._raw.read(len(buffer))
         n = len(data)
         buffer[:n] = data
-        if self._hash is not None:
-            self._hash.update(data)
+        self._hash.update(data)
         self.bytes_read += n
         return n
 
-    def drain(self) -> None:
-        """Read to the end, so the digest covers every byte."""
-        while self.read(_CHUNK):
-            pass
+    @property
+    def digest(self) -> str:
+        return f"{self._algo}:{self._hash.hexdigest()}"
 
     def verify(self) -> None:
-        if self._hash is None:
+        if not self._expected:
             return
         actual = self._hash.hexdigest()
         if actual != self._expected:
             raise DigestMismatchError(
                 f"{self._what}: content does not match its digest "
-                f"(expected sha256:{self._expected}, got sha256:{actual})"
+                f"(expected {self._algo}:{self._expected}, got {self._algo}:{actual})"
             )
 
 
@@ -144,7 +148,9 @@ def normalize_member(name: str) -> str | None:
     return "/".join(parts)
 
 
-def _decompressor(stream: io.BufferedReader, compression: Compression, what: str) -> IO[bytes]:
+def _decompressor(
+    stream: io.BufferedReader[Any], compression: Compression, what: str
+) -> IO[bytes]:
     """Wrap a blob stream in the decompressor its first bytes call for.
 
     The media type is a hint: Docker writes uncompressed layers under a gzip type in some
@@ -155,7 +161,7 @@ def _decompressor(stream: io.BufferedReader, compression: Compression, what: str
         if _fast_gzip is not None:
             reader: IO[bytes] = _fast_gzip.open(stream, "rb", threads=1)
             return reader
-        return gzip.GzipFile(fileobj=stream, mode="rb")
+        return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]
     if head.startswith(_ZSTD_MAGIC):
         dctx = zstandard.ZstdDecompressor()
         zreader: IO[bytes] = dctx.stream_reader(stream, read_across_frames=True)
@@ -320,6 +326,54 @@ def relocate(result: FileResult, old: str, new: str) -> FileResult:
     return replace(result, packages=packages)
 
 
+@dataclass(frozen=True)
+class StreamDigests:
+    """The digests of a layer blob as stored and as uncompressed, computed while walking it."""
+
+    blob: str
+    diff_id: str
+
+
+def walk_stream(
+    blob: IO[bytes],
+    layer: LayerRef,
+    analyzers: Iterable[Analyzer],
+    options: AnalyzerOptions,
+    what: str,
+    on_bytes: Callable[[int], None] | None = None,
+) -> tuple[LayerResult, StreamDigests]:
+    """Decompress and walk one layer blob, checking the digests that ``layer`` names.
+
+    An empty ``layer.digest`` or ``layer.diff_id`` skips that check; the computed digests are
+    returned either way, for callers that learn the expected ones only later.
+    """
+    compressed = HashingReader(blob, layer.digest, f"{what} blob {layer.digest}")
+    buffered = io.BufferedReader(compressed, buffer_size=_CHUNK)
+    try:
+        plain = _decompressor(buffered, layer.compression, what)
+    except OSError as err:
+        raise ImageError(f"{what}: cannot read layer ({err})") from err
+    check_diff = layer.diff_id if layer.diff_id != layer.digest else ""
+    uncompressed = HashingReader(plain, check_diff, f"{what} diff_id {layer.diff_id}")
+    stream = io.BufferedReader(uncompressed, buffer_size=_CHUNK)
+    try:
+        result = walk_tar(stream, layer.diff_id, analyzers, options, what, on_bytes)
+        try:
+            while stream.read(_CHUNK):
+                pass
+            while buffered.read(_CHUNK):
+                pass
+        except (EOFError, OSError, zlib.error, zstandard.ZstdError) as err:
+            raise ImageError(f"{what}: truncated or corrupt layer ({err})") from err
+    finally:
+        if plain is not buffered:
+            plain.close()
+    compressed.verify()
+    uncompressed.verify()
+    digests = StreamDigests(blob=compressed.digest, diff_id=uncompressed.digest)
+    return result, digests
+
+
 def walk_blob(
     blob: IO[bytes],
     layer: LayerRef,
@@ -329,26 +383,4 @@ def walk_blob(
     on_bytes: Callable[[int], None] | None = None,
 ) -> LayerResult:
     """Verify, decompress and walk one layer blob as stored in an image."""
-    compressed = HashingReader(blob, layer.digest, f"{what} blob {layer.digest}")
-    buffered = io.BufferedReader(compressed, buffer_size=_CHUNK)
-    try:
-        plain = _decompressor(buffered, layer.compression, what)
-    except OSError as err:
-        raise ImageError(f"{what}: cannot read layer ({err})") from err
-    check_diff = layer.diff_id and layer.diff_id != layer.digest
-    uncompressed = HashingReader(plain, layer.diff_id if check_diff else "", f"{what} diff_id")
-    stream = io.BufferedReader(uncompressed, buffer_size=_CHUNK)
-    try:
-        result = walk_tar(stream, layer.diff_id, analyzers, options, what, on_bytes)
-        try:
-            while stream.read(_CHUNK):
-                pass
-            buffered.read()
-        except (EOFError, OSError, zlib.error, zstandard.ZstdError) as err:
-            raise ImageError(f"{what}: truncated or corrupt layer ({err})") from err
-    finally:
-        if plain is not buffered:
-            plain.close()
-    compressed.verify()
-    uncompressed.verify()
-    return result
+    return walk_stream(blob, layer, analyzers, options, what, on_bytes)[0]

@@ -1,0 +1,143 @@
+"""The layer cache: analysis results per layer, so a rescan reads no layer it has seen.
+
+Keyed by the layer's diff_id (the hash of its uncompressed content, verified while it was
+read), the analyzers' names and versions, and the options that change their output. Stored in
+one SQLite file in WAL mode, so several scans can read and write at once: readers never block,
+a writer waits a bounded time for another, and a cache that cannot be written only costs the
+next scan a re-read; it never fails this one.
+
+Besides layers, the cache remembers what a local image file resolved to (keyed by the file's
+identity and a fingerprint of its last bytes), so a rescan of a gzip-wrapped archive, whose
+manifest sits at the end of the stream, need not inflate it to find its layers again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from hullscan.image.walk import LayerResult
+from hullscan.inventory.interface import Analyzer, AnalyzerOptions
+
+log = logging.getLogger(__name__)
+
+# Bump when LayerResult's shape or the walk's semantics change.
+WALK_VERSION = 1
+_BUSY_TIMEOUT_MS = 5000
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/hullscan``, else ``~/.cache/hullscan``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "hullscan"
+
+
+def analysis_token(analyzers: Iterable[Analyzer], options: AnalyzerOptions) -> str:
+    """What, besides the layer itself, decides an analysis result."""
+    parts = [f"walk:{WALK_VERSION}", options.cache_token()]
+    parts += sorted(f"{a.name}:{a.version}" for a in analyzers)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+class LayerCache:
+    """Per-layer analysis results in SQLite; every failure degrades to a cache miss."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "layers.sqlite"
+        self._db: sqlite3.Connection | None = None
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS layers (diff_id TEXT NOT NULL, token TEXT NOT NULL,"
+                " data BLOB NOT NULL, PRIMARY KEY (diff_id, token)) WITHOUT ROWID"
+            )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS sources (key TEXT PRIMARY KEY, data BLOB NOT NULL)"
+            )
+            self._db = db
+        except (sqlite3.Error, OSError) as err:
+            log.warning("layer cache %s unusable, scanning without it: %s", self.path, err)
+
+    def get(self, diff_id: str, token: str) -> LayerResult | None:
+        row = self._query(
+            "SELECT data FROM layers WHERE diff_id = ? AND token = ?", (diff_id, token)
+        )
+        if row is None:
+            return None
+        try:
+            return LayerResult.from_dict(json.loads(zlib.decompress(row)))
+        except (zlib.error, ValueError, KeyError, TypeError) as err:
+            log.warning(
+                "layer cache entry for %s is corrupt, re-reading the layer: %s", diff_id, err
+            )
+            return None
+
+    def put(self, result: LayerResult, token: str) -> None:
+        data = zlib.compress(json.dumps(result.to_dict(), separators=(",", ":")).encode(), 6)
+        self._write(
+            "INSERT OR REPLACE INTO layers (diff_id, token, data) VALUES (?, ?, ?)",
+            (result.diff_id, token, data),
+        )
+
+    def get_source(self, key: str) -> dict[str, Any] | None:
+        row = self._query("SELECT data FROM sources WHERE key = ?", (key,))
+        if row is None:
+            return None
+        try:
+            value = json.loads(zlib.decompress(row))
+        except (zlib.error, ValueError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    def put_source(self, key: str, value: dict[str, Any]) -> None:
+        data = zlib.compress(json.dumps(value, separators=(",", ":")).encode())
+        self._write("INSERT OR REPLACE INTO sources (key, data) VALUES (?, ?)", (key, data))
+
+    def _query(self, sql: str, args: tuple[str, ...]) -> bytes | None:
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute(sql, args).fetchone()
+        except sqlite3.Error as err:
+            log.warning("layer cache read failed, treating as a miss: %s", err)
+            return None
+        return bytes(row[0]) if row else None
+
+    def _write(self, sql: str, args: tuple[Any, ...]) -> None:
+        if self._db is None:
+            return
+        try:
+            self._db.execute(sql, args)
+        except sqlite3.Error as err:
+            log.warning("layer cache write failed; the next scan will re-read: %s", err)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def file_fingerprint(path: Path) -> str:
+    """A cheap identity of a local image file: device, inode, size, mtime and its last 64 KiB.
+
+    The tail of a gzip stream carries the CRC32 and length of all it inflates to, and the tail
+    of a tar archive its last members, so a rewritten file with the same size and mtime still
+    changes the fingerprint.
+    """
+    st = path.stat()
+    digest = hashlib.sha256(f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}".encode())
+    with path.open("rb") as fh:
+        fh.seek(max(0, st.st_size - 65536))
+        digest.update(fh.read())
+    return digest.hexdigest()
