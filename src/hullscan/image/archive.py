@@ -368,8 +368,12 @@ class DockerArchiveSource(ImageSource):
             self._store.where, tags[0] if tags else "", config, config_digest, "", layers, tags
         )
 
+    def layer_path(self, layer: LayerRef) -> str:
+        """Where the archive keeps a layer (resolve() must have run)."""
+        return self._layer_paths[layer.index]
+
     def open_blob(self, layer: LayerRef) -> IO[bytes]:
-        return self._store.open(self._layer_paths[layer.index])
+        return self._store.open(self.layer_path(layer))
 
     def close(self) -> None:
         self._store.close()

@@ -171,22 +171,41 @@ def _decompressor(
     return stream
 
 
-class _BodyReader:
-    """Reads a wanted member's body once and shares it among the analyzers that want it."""
+def open_decompressed(raw: IO[bytes]) -> IO[bytes]:
+    """A stream of ``raw`` decompressed as its magic bytes say (plain streams pass through)."""
+    return _decompressor(io.BufferedReader(raw, buffer_size=_CHUNK), Compression.GZIP, "")
 
-    def __init__(self, options: AnalyzerOptions) -> None:
-        self._options = options
 
-    def read(self, src: IO[bytes], size: int, seekable_spool: bool) -> IO[bytes]:
-        if seekable_spool and size > self._options.max_archive_memory:
-            spool: IO[bytes] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - caller closes
-                max_size=self._options.max_archive_memory
-            )
-            while chunk := src.read(_CHUNK):
-                spool.write(chunk)
-            spool.seek(0)
-            return spool
-        return io.BytesIO(src.read(size))
+def _read_body(src: IO[bytes], size: int, seekable: bool, options: AnalyzerOptions) -> IO[bytes]:
+    """A wanted body, in memory; spooled to a temp file past the memory bound when an
+    analyzer needs random access to it (a big jar or binary)."""
+    if seekable and size > options.max_archive_memory:
+        spool: IO[bytes] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - caller closes
+            max_size=options.max_archive_memory
+        )
+        while chunk := src.read(_CHUNK):
+            spool.write(chunk)
+        spool.seek(0)
+        return spool
+    return io.BytesIO(src.read(size))
+
+
+def analyze_body_once(
+    src: IO[bytes],
+    meta: FileMeta,
+    wanting: list[Analyzer],
+    options: AnalyzerOptions,
+    warnings: list[str],
+) -> dict[tuple[str, str], FileResult]:
+    """Read one wanted body once and give it to every analyzer that wants it."""
+    accepted = [a for a in wanting if meta.size <= a.max_size]
+    if not accepted:
+        limit = max(a.max_size for a in wanting)
+        warnings.append(f"{meta.path}: {meta.size} bytes is over the {limit}-byte limit; skipped")
+        return {}
+    needs_seek = any(a.needs_seek for a in accepted)
+    with _read_body(src, meta.size, needs_seek, options) as body:
+        return {(a.name, meta.path): _analyze_body(a, meta.path, body, options) for a in accepted}
 
 
 def _analyze_body(
@@ -212,7 +231,6 @@ def walk_tar(
 ) -> LayerResult:
     """Parse one uncompressed layer tar stream and run the analyzers on the files they want."""
     analyzers = tuple(analyzers)
-    bodies = _BodyReader(options)
     results: dict[tuple[str, str], FileResult] = {}
     paths: set[str] = set()
     whiteouts: set[str] = set()
@@ -254,7 +272,9 @@ def walk_tar(
             wanting = [a for a in analyzers if a.wants(path, meta)]
             if not wanting:
                 continue
-            _read_and_analyze(tar, member, meta, wanting, bodies, options, results, warnings)
+            src = tar.extractfile(member)
+            if src is not None:
+                results.update(analyze_body_once(src, meta, wanting, options, warnings))
             if on_bytes is not None:
                 on_bytes(member.size)
     except (tarfile.TarError, EOFError, zlib.error, zstandard.ZstdError, gzip.BadGzipFile) as err:
@@ -273,29 +293,6 @@ def walk_tar(
         symlinks=symlinks,
         warnings=tuple(warnings),
     )
-
-
-def _read_and_analyze(
-    tar: tarfile.TarFile,
-    member: tarfile.TarInfo,
-    meta: FileMeta,
-    wanting: list[Analyzer],
-    bodies: _BodyReader,
-    options: AnalyzerOptions,
-    results: dict[tuple[str, str], FileResult],
-    warnings: list[str],
-) -> None:
-    limit = max(a.max_size for a in wanting)
-    accepted = [a for a in wanting if meta.size <= a.max_size]
-    if not accepted:
-        warnings.append(f"{meta.path}: {meta.size} bytes is over the {limit}-byte limit; skipped")
-        return
-    src = tar.extractfile(member)
-    if src is None:
-        return
-    with bodies.read(src, meta.size, any(a.needs_seek for a in accepted)) as body:
-        for analyzer in accepted:
-            results[(analyzer.name, meta.path)] = _analyze_body(analyzer, meta.path, body, options)
 
 
 def _link_results(
