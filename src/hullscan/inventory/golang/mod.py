@@ -1,0 +1,261 @@
+"""Go modules declared in ``go.mod`` and pinned in ``go.sum``.
+
+``go.mod`` gives the main module (``root``) and its requirements (``direct``, or ``indirect``
+where marked ``// indirect``), with ``exclude`` and ``replace`` applied the way the go command
+does and Trivy reports them:
+
+- a requirement on an excluded version is dropped (Go 1.16+ ignores it);
+- ``replace old [v] => new v2`` reports ``new@v2`` in place of ``old`` (if ``[v]`` matches);
+- ``replace old [v] => ./local/dir`` drops ``old``: local code has no published version.
+
+Pre-1.17 modules list only some indirect requirements; those listed are kept (Trivy drops them
+and reads go.sum instead, which needs both files at once).
+
+``go.sum`` lists hashes of every module version the build graph touched; the last (highest)
+version of each module is reported, with an unknown relationship, as Trivy does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import IO
+
+from hullscan.inventory.golang.common import go_package, go_unquote
+from hullscan.inventory.interface import (
+    Analyzer,
+    AnalyzerOptions,
+    FileMeta,
+    FileResult,
+    Package,
+    Relationship,
+)
+
+__all__ = ["GoModAnalyzer", "GoModError", "GoSumAnalyzer", "parse_go_mod", "parse_go_sum"]
+
+_MAX_SIZE = 8 * 1024 * 1024
+# Go's modfile lexer: punctuation, quoted strings, and identifiers (anything else up to space).
+_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|`[^`]*`|[()\[\]{},]|[^\s()\[\]{},"`]+|["`]')
+
+
+class GoModError(ValueError):
+    """A go.mod line that the go command would reject."""
+
+
+@dataclass(frozen=True)
+class _Require:
+    path: str
+    version: str
+    indirect: bool
+
+
+@dataclass(frozen=True)
+class _Replace:
+    old_path: str
+    old_version: str
+    new_path: str
+    new_version: str  # "" for a local directory
+
+
+@dataclass(frozen=True)
+class GoMod:
+    """What a go.mod says that matters for an inventory."""
+
+    module: str = ""
+    go: str = ""
+    toolchain: str = ""
+    requires: tuple[_Require, ...] = ()
+    excludes: frozenset[tuple[str, str]] = frozenset()
+    replaces: tuple[_Replace, ...] = ()
+
+
+def _split(line: str) -> tuple[list[str], str]:
+    """Tokens of one line and its trailing ``//`` comment text."""
+    tokens: list[str] = []
+    pos = 0
+    while pos < len(line):
+        while pos < len(line) and line[pos].isspace():
+            pos += 1
+        if line.startswith("//", pos):
+            return tokens, line[pos + 2 :].strip()
+        match = _TOKEN.match(line, pos)
+        if match is None:
+            break
+        token = match.group()
+        if token in ('"', "`"):
+            raise GoModError("unterminated quoted string")
+        # An identifier stops at a comment start, as in Go's lexer.
+        cut = token.find("//") if token[0] not in '"`' else -1
+        if cut > 0:
+            token = token[:cut]
+        tokens.append(token)
+        pos = match.start() + len(token)
+    return tokens, ""
+
+
+def _arg(token: str) -> str:
+    return go_unquote(token) if token[:1] in '"`' else token
+
+
+def parse_go_mod(text: str) -> GoMod:
+    """Parse go.mod text; raise `GoModError` (naming the line) for what Go would reject."""
+    directives = {"module": "", "go": "", "toolchain": ""}
+    requires: list[_Require] = []
+    replaces: list[_Replace] = []
+    excludes: set[tuple[str, str]] = set()
+    block: str | None = None
+    block_line = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        try:
+            tokens, comment = _split(line)
+            if not tokens:
+                continue
+            if block is not None:
+                if tokens == [")"]:
+                    block = None
+                    continue
+                verb, args = block, tokens
+            elif tokens[-1] == "(" and len(tokens) == 2:
+                block, block_line = tokens[0], number
+                continue
+            elif tokens[1:] == ["(", ")"]:
+                continue
+            else:
+                verb, args = tokens[0], tokens[1:]
+            if verb in "()" or "(" in args or ")" in args:
+                raise GoModError("unexpected parenthesis")
+            args = [_arg(a) for a in args]
+            if verb in directives:
+                directives[verb] = _one(verb, args)
+            elif verb == "require":
+                path, version = _pair(verb, args)
+                indirect = comment == "indirect" or comment.startswith("indirect;")
+                requires.append(_Require(path, version, indirect))
+            elif verb == "exclude":
+                excludes.add(_pair(verb, args))
+            elif verb == "replace":
+                replaces.append(_replace(args))
+            # retract, godebug, tool, ignore and directives newer than this parser: no packages.
+        except (GoModError, ValueError) as err:
+            raise GoModError(f"line {number}: {err}") from err
+    if block is not None:
+        raise GoModError(f"line {block_line}: {block} block is not closed")
+    return GoMod(
+        module=directives["module"],
+        go=directives["go"],
+        toolchain=directives["toolchain"],
+        requires=tuple(requires),
+        excludes=frozenset(excludes),
+        replaces=tuple(replaces),
+    )
+
+
+def _one(verb: str, args: list[str]) -> str:
+    if len(args) != 1:
+        raise GoModError(f"{verb} takes one argument, got {len(args)}")
+    return args[0]
+
+
+def _pair(verb: str, args: list[str]) -> tuple[str, str]:
+    if len(args) != 2:
+        raise GoModError(f"{verb} takes a module path and a version, got {len(args)} arguments")
+    return args[0], args[1]
+
+
+def _replace(args: list[str]) -> _Replace:
+    if "=>" not in args:
+        raise GoModError("replace without =>")
+    arrow = args.index("=>")
+    old, new = args[:arrow], args[arrow + 1 :]
+    if len(old) not in (1, 2) or len(new) not in (1, 2):
+        raise GoModError("replace takes 'old [version] => new [version]'")
+    return _Replace(
+        old[0], old[1] if len(old) == 2 else "", new[0], new[1] if len(new) == 2 else ""
+    )
+
+
+def go_mod_packages(mod: GoMod, found_in: str) -> list[Package]:
+    """The main module and requirements, with excludes and replacements applied."""
+    # Keyed by module path, in file order; a path required twice keeps its last line.
+    entries: dict[str, tuple[str, Relationship, tuple[tuple[str, str], ...]]] = {}
+    if mod.module:
+        facts = tuple((k, v) for k, v in (("go", mod.go), ("toolchain", mod.toolchain)) if v)
+        entries[mod.module] = ("", Relationship.ROOT, facts)
+    for req in mod.requires:
+        if (req.path, req.version) in mod.excludes:
+            continue
+        rel = Relationship.INDIRECT if req.indirect else Relationship.DIRECT
+        entries[req.path] = (req.version, rel, ())
+    for rep in mod.replaces:
+        old = entries.get(rep.old_path)
+        if old is None or (rep.old_version and rep.old_version != old[0]):
+            continue
+        del entries[rep.old_path]
+        if rep.new_version:
+            facts = (("replaces", f"{rep.old_path}@{old[0]}"),)
+            entries[rep.new_path] = (rep.new_version, old[1], facts)
+    return [
+        go_package(path, version, found_in, rel, facts)
+        for path, (version, rel, facts) in entries.items()
+    ]
+
+
+def parse_go_sum(text: str) -> list[tuple[str, str]]:
+    """(module, version) per module in go.sum: the last version listed, which Go sorts last."""
+    versions: dict[str, str] = {}
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 2:
+            continue
+        versions[fields[0]] = fields[1].removesuffix("/go.mod")
+    return list(versions.items())
+
+
+def _text(path: str, body: IO[bytes]) -> str | FileResult:
+    data = body.read(_MAX_SIZE + 1)
+    if len(data) > _MAX_SIZE:
+        return FileResult(warnings=(f"{path}: larger than {_MAX_SIZE} bytes; skipped",))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return FileResult(warnings=(f"{path}: not UTF-8 text ({err.reason} at {err.start})",))
+
+
+def _is_named(path: str, name: str) -> bool:
+    return path.endswith(name) and (len(path) == len(name) or path[-len(name) - 1] == "/")
+
+
+class GoModAnalyzer(Analyzer):
+    name = "go-mod"
+    version = 1
+    max_size = _MAX_SIZE
+
+    def wants(self, path: str, meta: FileMeta) -> bool:
+        return _is_named(path, "go.mod")
+
+    def analyze(self, path: str, body: IO[bytes], options: AnalyzerOptions) -> FileResult:
+        text = _text(path, body)
+        if isinstance(text, FileResult):
+            return text
+        try:
+            mod = parse_go_mod(text)
+        except GoModError as err:
+            return FileResult(warnings=(f"{path}: not a valid go.mod: {err}",))
+        return FileResult(packages=tuple(go_mod_packages(mod, path)))
+
+
+class GoSumAnalyzer(Analyzer):
+    name = "go-sum"
+    version = 1
+    max_size = _MAX_SIZE
+
+    def wants(self, path: str, meta: FileMeta) -> bool:
+        return _is_named(path, "go.sum")
+
+    def analyze(self, path: str, body: IO[bytes], options: AnalyzerOptions) -> FileResult:
+        text = _text(path, body)
+        if isinstance(text, FileResult):
+            return text
+        return FileResult(
+            packages=tuple(go_package(name, ver, path) for name, ver in parse_go_sum(text))
+        )
