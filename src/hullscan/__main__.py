@@ -1,0 +1,5 @@
+"""`python -m hullscan`."""
+
+from hullscan.cli import entry
+
+entry()
