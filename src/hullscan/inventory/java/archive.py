@@ -152,7 +152,8 @@ class ArchiveWalk:
             with archive.open(info) as src:
                 if in_memory:
                     self._memory_left -= info.file_size
-                    body: IO[bytes] = io.BytesIO(src.read())
+                    # A bounded read: read() with no size inflates all input in one call.
+                    body: IO[bytes] = io.BytesIO(src.read(info.file_size))
                 else:
                     body = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
                     shutil.copyfileobj(src, body, _CHUNK)
