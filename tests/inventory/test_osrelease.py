@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from conftest import shared_dir
 from hullscan.inventory.interface import AnalyzerOptions, FileMeta, OSInfo, Package, PackageType
 from hullscan.inventory.osrelease import (
     OSReleaseAnalyzer,
@@ -23,12 +22,75 @@ from .analyze import analyze_file, analyze_tree
 ANALYZER = OSReleaseAnalyzer()
 
 
-def _fixtures() -> Path:
-    return shared_dir() / "data" / "fixtures" / "os-release"
+SYFT = [
+    "syft-almalinux-from-os-release",
+    "syft-almalinux-from-redhat-release",
+    "syft-alpine",
+    "syft-amazon",
+    "syft-arch",
+    "syft-centos",
+    "syft-centos5",
+    "syft-centos6",
+    "syft-debian-from-debian_version",
+    "syft-debian-from-os-release",
+    "syft-debian-with-point-release",
+    "syft-fedora",
+    "syft-mariner",
+    "syft-opensuse-leap",
+    "syft-oraclelinux",
+    "syft-photon",
+    "syft-redhat-from-os-release",
+    "syft-redhat-from-redhat-release",
+    "syft-rockylinux-from-os-release",
+    "syft-rockylinux-from-redhat-release",
+    "syft-sles",
+    "syft-ubuntu",
+    "syft-wolfi",
+]
+TRIVY = [
+    "alma",
+    "alpine",
+    "azurelinux-3.0",
+    "bottlerocket",
+    "centos",
+    "centos-stream",
+    "echo",
+    "fedora",
+    "mariner-2.0",
+    "minimos",
+    "opensuseleap-15.2.1",
+    "oracle",
+    "photon",
+    "rhel",
+    "rocky",
+    "sles",
+]
+CLAIRCORE = [
+    "Alpine",
+    "Bionic",
+    "Buster",
+    "DistrolessValid",
+    "EmptyKey",
+    "OpenSUSe",
+    "Silverblue",
+    "Toolbox",
+    "Ubi8",
+    "Vyos",
+]
 
 
-def _names(pattern: str) -> list[str]:
-    return sorted(p.name.removesuffix(".expected.json") for p in _fixtures().glob(pattern))
+@pytest.fixture(scope="module")
+def osdir(fixtures_dir: Path) -> Path:
+    return fixtures_dir / "os-release"
+
+
+def test_every_fixture_is_covered(osdir: Path) -> None:
+    def names(pattern: str) -> list[str]:
+        return sorted(p.name.removesuffix(".expected.json") for p in osdir.glob(pattern))
+
+    assert names("syft-*.expected.json") == SYFT
+    assert names("trivy/*.expected.json") == TRIVY
+    assert sorted(p.parent.name for p in osdir.glob("claircore/*/*.expected.json")) == CLAIRCORE
 
 
 def _os_of_tree(root: Path) -> OSInfo | None:
@@ -64,18 +126,18 @@ def _syft_view(expected: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("fixture", _names("syft-*.expected.json"))
-def test_syft_release(fixture: str) -> None:
-    expected = json.loads((_fixtures() / f"{fixture}.expected.json").read_text())
-    found = _os_of_tree(_fixtures() / fixture)
+@pytest.mark.parametrize("fixture", SYFT)
+def test_syft_release(osdir: Path, fixture: str) -> None:
+    expected = json.loads((osdir / f"{fixture}.expected.json").read_text())
+    found = _os_of_tree(osdir / fixture)
     assert found is not None
     view = _syft_view(expected)
     assert {k: getattr(found, k) for k in view} == view
 
 
-def test_debian_point_release_kept_per_file() -> None:
+def test_debian_point_release_kept_per_file(osdir: Path) -> None:
     """The per-file result keeps 13.5; only choose_os cuts it to the advisory key."""
-    root = _fixtures() / "syft-debian-with-point-release"
+    root = osdir / "syft-debian-with-point-release"
     results = analyze_tree(root, [ANALYZER])
     assert results[("os-release", "etc/debian_version")].os == OSInfo("debian", "13.5")
     found = _os_of_tree(root)
@@ -106,10 +168,10 @@ TRIVY_FAMILY = {
 }
 
 
-@pytest.mark.parametrize("fixture", _names("trivy/*.expected.json"))
-def test_trivy_os_release(fixture: str) -> None:
-    expected = json.loads((_fixtures() / "trivy" / f"{fixture}.expected.json").read_text())
-    found = _os_of_text((_fixtures() / "trivy" / fixture).read_text())
+@pytest.mark.parametrize("fixture", TRIVY)
+def test_trivy_os_release(osdir: Path, fixture: str) -> None:
+    expected = json.loads((osdir / "trivy" / f"{fixture}.expected.json").read_text())
+    found = _os_of_text((osdir / "trivy" / fixture).read_text())
     assert found is not None
     family, name = TRIVY_FAMILY[expected["family"]]
     assert (found.family, found.version) == (family, expected["name"])
@@ -127,43 +189,36 @@ CLAIRCORE_PRETTY_NAME_HACK = pytest.mark.xfail(
         "hullscan reports the file's PRETTY_NAME"
     ),
 )
+# The os-release files that set REDHAT_BUGZILLA_PRODUCT.
+BUGZILLA_PRODUCT = {"Silverblue", "Toolbox", "Ubi8"}
+CLAIRCORE_CASES = [
+    pytest.param(name, marks=[CLAIRCORE_PRETTY_NAME_HACK] if name in BUGZILLA_PRODUCT else [])
+    for name in CLAIRCORE
+]
 
 
-def _claircore_cases() -> list[Any]:
-    cases = []
-    for name in sorted(p.name for p in (_fixtures() / "claircore").iterdir()):
-        text = (_fixtures() / "claircore" / name / "os-release").read_text()
-        marks = [CLAIRCORE_PRETTY_NAME_HACK] if "REDHAT_BUGZILLA_PRODUCT=" in text else []
-        cases.append(pytest.param(name, marks=marks, id=name))
-    return cases
-
-
-@pytest.mark.parametrize("fixture", sorted(p.name for p in (_fixtures() / "claircore").iterdir()))
-def test_claircore_parsed(fixture: str) -> None:
-    folder = _fixtures() / "claircore" / fixture
+@pytest.mark.parametrize("fixture", CLAIRCORE)
+def test_claircore_parsed(osdir: Path, fixture: str) -> None:
+    folder = osdir / "claircore" / fixture
     expected = json.loads((folder / "os-release.expected.json").read_text())
     assert parse_os_release((folder / "os-release").read_text()) == expected["parsed"]
 
 
-def _claircore_view(dist: dict[str, str], found: OSInfo) -> tuple[dict[str, str], dict[str, str]]:
+@pytest.mark.parametrize("fixture", CLAIRCORE_CASES)
+def test_claircore_distribution(osdir: Path, fixture: str) -> None:
+    folder = osdir / "claircore" / fixture
+    text = (folder / "os-release").read_text()
+    assert ("REDHAT_BUGZILLA_PRODUCT=" in text) is (fixture in BUGZILLA_PRODUCT)
+    dist = json.loads((folder / "os-release.expected.json").read_text())["distribution"]
+    found = _os_of_text(text)
+    assert found is not None
     want = {
         "family": dist["did"],
         "version": dist.get("version_id", ""),
         "codename": dist.get("version_code_name", ""),
         "name": dist.get("name", ""),
     }
-    got = {k: getattr(found, k) for k in want}
-    return want, got
-
-
-@pytest.mark.parametrize("fixture", _claircore_cases())
-def test_claircore_distribution(fixture: str) -> None:
-    folder = _fixtures() / "claircore" / fixture
-    dist = json.loads((folder / "os-release.expected.json").read_text())["distribution"]
-    found = _os_of_text((folder / "os-release").read_text())
-    assert found is not None
-    want, got = _claircore_view(dist, found)
-    assert got == want
+    assert {k: getattr(found, k) for k in want} == want
     assert found.pretty_name == dist["pretty_name"]
 
 
@@ -300,7 +355,7 @@ def test_os_from_packages(packages: list[Package], expected: OSInfo | None) -> N
     assert os_from_packages(packages) == expected
 
 
-def test_single_file_alpine() -> None:
-    path = _fixtures() / "syft-alpine" / "etc" / "os-release"
+def test_single_file_alpine(osdir: Path) -> None:
+    path = osdir / "syft-alpine" / "etc" / "os-release"
     result = analyze_file(path, "etc/os-release", ANALYZER)
     assert result.os is not None and result.os.version == "3.11.6"

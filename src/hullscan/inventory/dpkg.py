@@ -58,22 +58,23 @@ _PRESENT_STATES = frozenset(
 )
 # Debian policy 5.6.12: [epoch:]upstream[-revision], upstream starting with an alphanumeric.
 _VERSION = re.compile(r"(?:[0-9]+:)?[A-Za-z0-9][A-Za-z0-9.+~:-]*")
-_MAX_WARNINGS = 20
+_MAX_LISTED = 10
 
 
 def _valid_version(version: str) -> bool:
     return _VERSION.fullmatch(version) is not None and not version.endswith("-")
 
 
-def _package(fields: dict[str, str], path: str, warnings: list[str]) -> Package | None:
-    name = fields.get("Package", "")
+def _package(fields: dict[str, str], path: str, rejected: list[str]) -> Package | None:
+    """The package a stanza describes, None when its files are not on disk or it is broken
+    (then a short note on why goes to ``rejected``)."""
+    name = fields["Package"]
     status = fields.get("Status")
     if status is not None and status.rpartition(" ")[2] not in _PRESENT_STATES:
         return None
     version = fields.get("Version", "")
     if not _valid_version(version):
-        problem = f"invalid version {version!r}" if version else "no version"
-        warnings.append(f"{path}: package {name!r} has {problem}; skipped")
+        rejected.append(f"{name} (version {version!r})" if version else f"{name} (no version)")
         return None
     source_name, source_version = name, version
     source = fields.get("Source", "")
@@ -84,10 +85,7 @@ def _package(fields: dict[str, str], path: str, warnings: list[str]) -> Package 
         if rest.startswith("(") and rest.endswith(")"):
             source_version = rest[1:-1].strip()
             if not _valid_version(source_version):
-                warnings.append(
-                    f"{path}: package {name!r} has invalid source version "
-                    f"{source_version!r}; skipped"
-                )
+                rejected.append(f"{name} (source version {source_version!r})")
                 return None
     return Package(
         type=PackageType.DEB,
@@ -105,11 +103,11 @@ def parse_status(text: str, path: str) -> tuple[list[Package], list[str]]:
 
     Stanzas whose Status says the files are gone (``config-files``, ``not-installed``,
     ``half-installed``) are skipped silently; stanzas without a name or with a version dpkg
-    would reject are skipped with a warning. A stanza without Status (hand-written status.d
-    entries) counts as installed.
+    would reject are skipped and summed up in one warning each. A stanza without Status
+    (hand-written status.d entries) counts as installed.
     """
     packages: list[Package] = []
-    warnings: list[str] = []
+    rejected: list[str] = []
     nameless = 0
     fields: dict[str, str] = {}
     for line in (*text.split("\n"), ""):
@@ -124,19 +122,21 @@ def parse_status(text: str, path: str) -> tuple[list[Package], list[str]]:
         if not fields:
             continue
         if fields.get("Package"):
-            pkg = _package(fields, path, warnings)
+            pkg = _package(fields, path, rejected)
             if pkg is not None:
                 packages.append(pkg)
         else:
             nameless += 1
         fields = {}
+    warnings = []
+    if rejected:
+        shown = ", ".join(rejected[:_MAX_LISTED])
+        more = f" and {len(rejected) - _MAX_LISTED} more" if len(rejected) > _MAX_LISTED else ""
+        warnings.append(f"{path}: skipped package(s) with a bad version: {shown}{more}")
     if nameless:
-        warnings.append(f"{path}: {nameless} stanza(s) without a Package name; skipped")
+        warnings.append(f"{path}: skipped {nameless} stanza(s) without a Package name")
     if not packages and not warnings and text.strip():
         warnings.append(f"{path}: no package stanzas found")
-    if len(warnings) > _MAX_WARNINGS:
-        extra = len(warnings) - _MAX_WARNINGS
-        warnings = [*warnings[:_MAX_WARNINGS], f"{path}: {extra} more warning(s) not shown"]
     return packages, warnings
 
 
