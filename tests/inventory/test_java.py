@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from packageurl import PackageURL
 
-from conftest import shared_dir
 from hullscan.inventory.interface import AnalyzerOptions, FileMeta, PackageType
 from hullscan.inventory.java import JarAnalyzer, archive
 from hullscan.inventory.java.metadata import parse_manifest
 from hullscan.inventory.java.mvnversion import maven_equal
+from tests.conftest import shared_dir
 
 from .analyze import analyze_file, analyze_tree
 
