@@ -67,7 +67,9 @@ def write_oci_layout(
         media = layer_media_type or (
             OCI_LAYER_GZIP if gzip_layers else "application/vnd.oci.image.layer.v1.tar"
         )
-        descriptors.append({"mediaType": media, "digest": _write_blob(root, blob), "size": len(blob)})
+        descriptors.append(
+            {"mediaType": media, "digest": _write_blob(root, blob), "size": len(blob)}
+        )
     config = {
         "architecture": "amd64",
         "os": "linux",
