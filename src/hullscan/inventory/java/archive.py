@@ -80,6 +80,8 @@ class ArchiveWalk:
     def scan(self, path: str, body: IO[bytes], depth: int = 0) -> list[Artifact]:
         """The artifacts in the archive ``body`` shown at ``path`` and in those nested in it."""
         try:
+            # LIMITATION: zipfile holds every central-directory entry (~0.5 KiB each) in memory;
+            # the entry count is not bounded before it is read.
             archive = zipfile.ZipFile(body)
         except _ZIP_ERRORS as err:
             self._warn(f"{path}: not a readable zip archive ({err})")
@@ -97,16 +99,15 @@ class ArchiveWalk:
                 continue
             name = info.filename
             base = posixpath.basename(name)
-            coordinates = pom_coordinates(name)
             if base == "pom.properties":
                 if (text := self._read_text(path, archive, info)) is None:
                     continue
-                if coordinates:
+                if coordinates := pom_coordinates(name):
                     with_properties.add(coordinates)
                 artifact = parse_pom_properties(text, path)
                 if artifact.valid():
                     found.append(artifact)
-            elif base == "pom.xml" and coordinates:
+            elif base == "pom.xml" and (coordinates := pom_coordinates(name)):
                 if (data := self._read(path, archive, info)) is None:
                     continue
                 try:
@@ -148,24 +149,14 @@ class ArchiveWalk:
         if not self._affordable(child, info):
             return []
         in_memory = info.file_size <= self._memory_left
+        if in_memory:
+            self._memory_left -= info.file_size
         try:
-            with archive.open(info) as src:
-                if in_memory:
-                    self._memory_left -= info.file_size
-                    # A bounded read: read() with no size inflates all input in one call.
-                    body: IO[bytes] = io.BytesIO(src.read(info.file_size))
-                else:
-                    body = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
-                    shutil.copyfileobj(src, body, _CHUNK)
-                    body.seek(0)
+            with _extract(archive, info, in_memory) as body:
+                return self.scan(child, body, depth + 1)
         except _ZIP_ERRORS as err:
-            if in_memory:
-                self._memory_left += info.file_size
             self._warn(f"{child}: unreadable zip member ({err})")
             return []
-        try:
-            with body:
-                return self.scan(child, body, depth + 1)
         finally:
             if in_memory:
                 self._memory_left += info.file_size
@@ -211,6 +202,22 @@ class ArchiveWalk:
     def _warn(self, message: str) -> None:
         log.debug("%s", message)
         self.warnings.append(message)
+
+
+def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, in_memory: bool) -> IO[bytes]:
+    """A nested archive as a seekable file: in memory, or in an anonymous temporary file."""
+    with archive.open(info) as src:
+        if in_memory:
+            # A bounded read: read() with no size inflates all the input in one call.
+            return io.BytesIO(src.read(info.file_size))
+        spill = tempfile.TemporaryFile()  # noqa: SIM115 - returned open; the caller closes it
+        try:
+            shutil.copyfileobj(src, spill, _CHUNK)
+        except BaseException:
+            spill.close()
+            raise
+        spill.seek(0)
+        return spill
 
 
 def _own_artifact(path: str, found: list[Artifact], manifest: Manifest | None) -> list[Artifact]:
