@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import struct
+import tarfile
 import time
 import tracemalloc
 import zipfile
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from packageurl import PackageURL
 
+from hullscan.image.walk import walk_tar
 from hullscan.inventory.interface import AnalyzerOptions, FileMeta, PackageType
 from hullscan.inventory.java import JarAnalyzer, archive
 from hullscan.inventory.java.metadata import parse_manifest
@@ -339,3 +341,25 @@ def test_analyze_time_on_largest_fixture() -> None:
     elapsed = (time.perf_counter() - start) / 5
     print(f"analyze({largest.name}, {len(data)} bytes): {elapsed * 1000:.1f} ms")
     assert elapsed < 1.0
+
+
+@pytest.mark.parametrize("memory", [256 * 1024 * 1024, 1024])
+def test_through_the_layer_walk(memory: int) -> None:
+    """From a layer tar: held in memory, or spooled to a temporary file past the bound."""
+    inner = _zip({**_props("g", "inner", "2.0"), "pad": bytes(3000)}, zipfile.ZIP_STORED)
+    war = _zip({**_props("g", "app", "1.0"), "WEB-INF/lib/inner-2.0.jar": inner})
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w") as tar:
+        info = tarfile.TarInfo("srv/app.war")
+        info.size = len(war)
+        tar.addfile(info, io.BytesIO(war))
+    layer.seek(0)
+    result = walk_tar(
+        layer, "sha256:0", [ANALYZER], AnalyzerOptions(max_archive_memory=memory), "L"
+    )
+    found = result.results[("java-archive", "srv/app.war")]
+    assert {(p.name, p.found_in) for p in found.packages} == {
+        ("g:app", "srv/app.war"),
+        ("g:inner", "srv/app.war/WEB-INF/lib/inner-2.0.jar"),
+    }
+    assert found.warnings == ()
