@@ -300,6 +300,8 @@ def test_go_mod_not_utf8_warns() -> None:
 def test_go_mod_parser_only_raises_go_mod_error(text: str) -> None:
     with contextlib.suppress(GoModError):
         parse_go_mod(text)
+    result = GO_MOD.analyze("go.mod", io.BytesIO(text.encode()), OPTIONS)
+    assert not (result.packages and result.warnings)
 
 
 # --- go.mod and go.sum semantics -------------------------------------------------------------
@@ -471,6 +473,7 @@ def test_go_unquote_and_purl() -> None:
         "pkg:golang/github.com/burntsushi/toml@v0.3.1"
     )
     assert go_purl("stdlib", "") == "pkg:golang/stdlib"
+    assert go_purl("/", "v1") == ""
 
 
 # --- speed -----------------------------------------------------------------------------------

@@ -104,7 +104,9 @@ def _deps_json_packages(doc: dict[str, Any], found_in: str) -> list[Package]:
     for key, lib in _object(doc.get("libraries"), "libraries").items():
         name, slash, version = key.partition("/")
         lib_type = _object(lib, f"library {key}").get("type", "")
-        if not slash or not isinstance(lib_type, str) or lib_type.lower() not in _LIBRARY_TYPES:
+        if not (name and slash and version) or not isinstance(lib_type, str):
+            continue
+        if lib_type.lower() not in _LIBRARY_TYPES:
             continue
         ident = _key(name, version)
         if target_found and not _ships_assets(target.get(ident)):
@@ -150,7 +152,7 @@ def _lock_packages(doc: dict[str, Any], found_in: str) -> list[Package]:
         for name, raw in _object(entries, f"dependencies of {framework}").items():
             entry = _object(raw, f"{framework}/{name}")
             kind = entry.get("type", "")
-            if kind == "Project":
+            if kind == "Project" or not name:
                 continue
             resolved = entry.get("resolved", "")
             if not isinstance(resolved, str) or not resolved:

@@ -77,9 +77,9 @@ def build_info_packages(info: BuildInfo, found_in: str) -> list[Package]:
         )
     )
     for dep in info.deps:
-        if not dep.path:  # old toolchains list the main module as an empty dep
-            continue
         module = dep.replace or dep
+        if not module.path:  # old toolchains list the main module as an empty dep
+            continue
         replaced = (("replaces", f"{dep.path}@{dep.version}"),) if dep.replace else ()
         packages.append(
             go_package(

@@ -15,7 +15,9 @@ def go_purl(module: str, version: str) -> str:
     The purl spec's golang type says namespace and name must be lowercased (packageurl-go and
     Trivy do so); the version keeps its ``v`` as Go writes it.
     """
-    namespace, _, name = module.lower().rpartition("/")
+    namespace, _, name = module.lower().strip("/").rpartition("/")
+    if not name:  # not a module path go would accept: no purl rather than a broken one
+        return ""
     purl = PackageURL(
         type="golang", namespace=namespace or None, name=name, version=version or None
     )

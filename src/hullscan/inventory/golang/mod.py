@@ -159,6 +159,8 @@ def _one(verb: str, args: list[str]) -> str:
 def _pair(verb: str, args: list[str]) -> tuple[str, str]:
     if len(args) != 2:
         raise GoModError(f"{verb} takes a module path and a version, got {len(args)} arguments")
+    if not args[0]:
+        raise GoModError(f"{verb} with an empty module path")
     return args[0], args[1]
 
 
@@ -167,7 +169,7 @@ def _replace(args: list[str]) -> _Replace:
         raise GoModError("replace without =>")
     arrow = args.index("=>")
     old, new = args[:arrow], args[arrow + 1 :]
-    if len(old) not in (1, 2) or len(new) not in (1, 2):
+    if len(old) not in (1, 2) or len(new) not in (1, 2) or not old[0] or not new[0]:
         raise GoModError("replace takes 'old [version] => new [version]'")
     return _Replace(
         old[0], old[1] if len(old) == 2 else "", new[0], new[1] if len(new) == 2 else ""
