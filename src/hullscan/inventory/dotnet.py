@@ -191,9 +191,7 @@ class NugetLockAnalyzer(Analyzer):
     max_size = _MAX_SIZE
 
     def wants(self, path: str, meta: FileMeta) -> bool:
-        return path.endswith("packages.lock.json") and (
-            path == "packages.lock.json" or path[-19] == "/"
-        )
+        return path[-18:] == "packages.lock.json" and (len(path) == 18 or path[-19] == "/")
 
     def analyze(self, path: str, body: IO[bytes], options: AnalyzerOptions) -> FileResult:
         doc = _load(path, body, "packages.lock.json")

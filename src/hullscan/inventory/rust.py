@@ -74,7 +74,7 @@ class CargoLockAnalyzer(Analyzer):
     max_size = _MAX_LOCK_SIZE
 
     def wants(self, path: str, meta: FileMeta) -> bool:
-        return path.endswith("Cargo.lock") and (path == "Cargo.lock" or path[-11] == "/")
+        return path[-10:] == "Cargo.lock" and (len(path) == 10 or path[-11] == "/")
 
     def analyze(self, path: str, body: IO[bytes], options: AnalyzerOptions) -> FileResult:
         try:
