@@ -25,7 +25,9 @@ SCANNED_AT = datetime(2026, 12, 3, 20, 0, tzinfo=UTC)
 IMAGE_CREATED = "2026-12-03T19:20:32Z"
 APP = "debian-python-app"
 MINBASE = "debian-bookworm-minbase"
-DEBIAN = OSInfo("debian", "12", "bookworm", "Debian GNU/Linux", (), "Debian GNU/Linux 12 (bookworm)")
+DEBIAN = OSInfo(
+    "debian", "12", "bookworm", "Debian GNU/Linux", (), "Debian GNU/Linux 12 (bookworm)"
+)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -126,7 +128,9 @@ def _cvss(record: dict[str, Any]) -> tuple[CVSS, ...]:
     for key in ("cvssMetricV31", "cvssMetricV30", "cvssMetricV2"):
         for metric in record.get("metrics", {}).get(key, []):
             data = metric["cvssData"]
-            out.append(CVSS(data["version"], data["vectorString"], data["baseScore"], metric["source"]))
+            out.append(
+                CVSS(data["version"], data["vectorString"], data["baseScore"], metric["source"])
+            )
     return tuple(out)
 
 
@@ -199,7 +203,9 @@ def python_app(shared: Path, scanned_at: datetime = SCANNED_AT) -> ScanResult:
     images, advisories = shared / "data" / "images", shared / "data" / "advisories"
     pkgs = packages(images, APP)
     findings = (
-        finding(advisories, pkgs["Django"], "PyPI", "PYSEC-2021-98", "3.2.4", vendor_severity=False),
+        finding(
+            advisories, pkgs["Django"], "PyPI", "PYSEC-2021-98", "3.2.4", vendor_severity=False
+        ),
         finding(advisories, pkgs["Django"], "PyPI", "PYSEC-2021-109", "3.2.5"),
         finding(advisories, pkgs["urllib3"], "PyPI", "PYSEC-2021-108", "1.26.5"),
         finding(

@@ -52,7 +52,9 @@ def test_seed_policy_loads(write) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_full_policy_with_classification_and_gate(write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    write("classes.yaml", "severity_classes:\n  HIGH: {cvss_range: '7.0-8.9', response_time: 3d}\n")
+    write(
+        "classes.yaml", "severity_classes:\n  HIGH: {cvss_range: '7.0-8.9', response_time: 3d}\n"
+    )
     (tmp_path / "vex").mkdir()
     write("vex/app.openvex.json", "{}")
     policy = load_policy(
@@ -100,7 +102,7 @@ BAD = [
         id="unknown-key",
     ),
     pytest.param(
-        "scan_policy:\n  ignore_unfixed: \"yes please\"\n",
+        'scan_policy:\n  ignore_unfixed: "yes please"\n',
         2,
         "scan_policy.ignore_unfixed",
         "expected true or false",
@@ -122,14 +124,15 @@ BAD = [
         id="bad-date",
     ),
     pytest.param(
-        "scan_policy:\n  exclusions:\n    - {cve: CVE-2021-33203, reason: x, expires: 31/12/2024}\n",
+        "scan_policy:\n  exclusions:\n"
+        "    - {cve: CVE-2021-33203, reason: x, expires: 31/12/2024}\n",
         3,
         "scan_policy.exclusions[0].expires",
         "is not a date",
         id="bad-date-format",
     ),
     pytest.param(
-        "scan_policy:\n  triggers:\n    - scheduled: \"0 25 * * *\"\n",
+        'scan_policy:\n  triggers:\n    - scheduled: "0 25 * * *"\n',
         3,
         "scan_policy.triggers[0].scheduled",
         "not a valid cron expression",
