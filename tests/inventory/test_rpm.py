@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import random
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -252,6 +253,41 @@ def test_ndb_checksum_detects_flipped_blob_byte(rpmdir: Path) -> None:
         "var/lib/rpm/Packages.db: skipped 1 unreadable package header(s): "
         "ndb blob of package 1 fails its checksum",
     )
+
+
+def _to_big_endian(data: bytes) -> bytes:
+    """A little-endian rpm Packages file as a big-endian host would have written it
+    (only the fields a reader needs are swapped: the database's own byte order)."""
+    out = bytearray(data)
+
+    def swap(fmt: str, offset: int, base: int = 0) -> None:
+        struct.pack_into(
+            f">{fmt}", out, base + offset, *struct.unpack_from(f"<{fmt}", data, base + offset)
+        )
+
+    for offset in (8, 12, 16, 20, 28, 32):
+        swap("I", offset)
+    page_size = struct.unpack_from("<I", data, 20)[0]
+    for base in range(page_size, len(data), page_size):
+        entries, page_type = struct.unpack_from("<H", data, base + 20)[0], data[base + 25]
+        swap("I", 8, base)
+        swap("I", 16, base)
+        swap("H", 20, base)
+        swap("H", 22, base)
+        if page_type in (2, 13):
+            index = struct.unpack_from(f"<{entries}H", data, base + 26)
+            swap(f"{entries}H", 26, base)
+            for item in index:
+                if data[base + item] == 3:
+                    swap("II", item + 4, base)
+    return bytes(out)
+
+
+def test_big_endian_bdb(rpmdir: Path) -> None:
+    data = (rpmdir / "bdb-libuuid" / "var/lib/rpm/Packages").read_bytes()
+    swapped = _to_big_endian(data)
+    assert swapped != data
+    assert list(read_bdb(io.BytesIO(swapped))) == list(read_bdb(io.BytesIO(data)))
 
 
 @pytest.fixture(scope="module")
