@@ -16,7 +16,6 @@ import hashlib
 import io
 import logging
 import posixpath
-import tarfile
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable
@@ -28,6 +27,7 @@ import zstandard
 
 from hullscan.errors import DigestMismatchError, ImageError
 from hullscan.image.interface import Compression, LayerRef
+from hullscan.image.tarstream import HARDLINK, SYMLINK, TarFormatError, TarStream
 from hullscan.inventory.interface import Analyzer, AnalyzerOptions, FileMeta, FileResult
 
 _fast_gzip: ModuleType | None
@@ -238,10 +238,7 @@ def walk_tar(
     symlinks: dict[str, str] = {}
     warnings: list[str] = []
 
-    try:
-        tar = tarfile.open(fileobj=tar_stream, mode="r|")  # noqa: SIM115 - closed below
-    except (tarfile.TarError, EOFError, OSError, zlib.error, zstandard.ZstdError) as err:
-        raise ImageError(f"{what}: not a tar stream ({err})") from err
+    tar = TarStream(tar_stream)
     try:
         for member in tar:
             path = normalize_member(member.name)
@@ -257,32 +254,28 @@ def walk_tar(
                 if not base.startswith(WHITEOUT_PREFIX + WHITEOUT_PREFIX):
                     whiteouts.add(posixpath.join(parent, base[len(WHITEOUT_PREFIX) :]))
                 continue
-            if member.isdir() or not path:
+            if member.is_dir or not path:
                 continue
             paths.add(path)
-            if member.issym():
+            if member.type == SYMLINK:
                 symlinks[path] = member.linkname
                 continue
-            if member.islnk():
-                _link_results(member, path, what, analyzers, results, warnings)
+            if member.type == HARDLINK:
+                _link_results(member.linkname, path, what, analyzers, results, warnings)
                 continue
-            if not member.isreg():
+            if not member.is_regular:
                 continue  # devices, fifos: nothing to analyze, nothing to create
             meta = FileMeta(path=path, size=member.size, mode=member.mode)
             wanting = [a for a in analyzers if a.wants(path, meta)]
             if not wanting:
                 continue
-            src = tar.extractfile(member)
-            if src is not None:
-                results.update(analyze_body_once(src, meta, wanting, options, warnings))
+            results.update(analyze_body_once(tar.body(), meta, wanting, options, warnings))
             if on_bytes is not None:
                 on_bytes(member.size)
-    except (tarfile.TarError, EOFError, zlib.error, zstandard.ZstdError, gzip.BadGzipFile) as err:
+    except (TarFormatError, EOFError, zlib.error, zstandard.ZstdError, gzip.BadGzipFile) as err:
         raise ImageError(f"{what}: truncated or corrupt layer ({err})") from err
     except OSError as err:
         raise ImageError(f"{what}: cannot read layer ({err})") from err
-    finally:
-        tar.close()
 
     return LayerResult(
         diff_id=diff_id,
@@ -296,7 +289,7 @@ def walk_tar(
 
 
 def _link_results(
-    member: tarfile.TarInfo,
+    linkname: str,
     path: str,
     what: str,
     analyzers: tuple[Analyzer, ...],
@@ -304,7 +297,7 @@ def _link_results(
     warnings: list[str],
 ) -> None:
     """Give a hardlink the results of its target, found earlier in the same layer stream."""
-    target = normalize_member(member.linkname)
+    target = normalize_member(linkname)
     if target is None:
         warnings.append(f"{what}: hardlink {path!r} points outside the image root; skipped")
         return

@@ -91,11 +91,12 @@ def _attribute(run: list[tuple[int, FileResult]], diff_ids: Sequence[str]) -> li
         introduced = changed = run[-1][0]
         same_version = True
         for index, result in reversed(run[:-1]):
-            match = next((p for p in result.packages if p.identity == package.identity), None)
-            if match is None:
+            # A lock file can hold one name at several versions: compare all copies.
+            versions = {p.version for p in result.packages if p.identity == package.identity}
+            if not versions:
                 break
             introduced = index
-            if same_version and match.version == package.version:
+            if same_version and package.version in versions:
                 changed = index
             else:
                 same_version = False
