@@ -41,7 +41,8 @@ __all__ = [
 OS_RELEASE_PATHS = ("etc/os-release", "usr/lib/os-release")
 
 # Red Hat style one-liners: "<name> release <version> (<codename>)". Name prefixes map to the
-# os-release ID the same distribution uses; the longest matching prefix wins.
+# os-release ID the same distribution uses (first match wins; other names give their first
+# word, lowercased).
 _RELEASE_LINE = re.compile(r"^(?P<name>.+?)\s+release\s+(?P<version>\d[^\s(]*)")
 _RH_IDS = (
     ("red hat enterprise linux", "rhel"),
@@ -53,7 +54,8 @@ _RH_IDS = (
     ("amazon linux", "amzn"),
     ("scientific linux", "scientific"),
 )
-# Rebuilds of RHEL whose advisories follow RHEL's: their ID_LIKE gets "rhel".
+# RHEL and its rebuilds. Release files have no ID_LIKE; one is made up as (ID, "rhel") for
+# the rebuilds and (ID,) otherwise, the way Syft reports these files.
 _RHEL_LIKE = frozenset({"rhel", "centos", "rocky", "almalinux", "ol", "scientific"})
 # CPE vendors of etc/system-release-cpe mapped to os-release IDs.
 _CPE_VENDOR_IDS = {
