@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import random
+import sqlite3
 import struct
 from pathlib import Path
 from typing import Any
@@ -307,3 +308,72 @@ def test_header_parser_raises_only_inventory_error(libuuid_blob: bytes, data: An
     cut = data.draw(st.integers(0, len(mutated)))
     with contextlib.suppress(InventoryError):
         parse_header(bytes(mutated[:cut]))
+
+
+# --- synthetic headers: the cases the fixtures do not reach --------------------------------
+
+STRING, INT32, STRING_ARRAY = 6, 4, 8
+
+
+def _header(*entries: tuple[int, int, Any]) -> bytes:
+    """A header blob from (tag, type, value) entries, laid out the way rpm writes one."""
+    index, data = b"", b""
+    for tag, kind, value in entries:
+        if kind == STRING:
+            payload, count = value.encode() + b"\0", 1
+        elif kind == STRING_ARRAY:
+            payload, count = b"".join(v.encode() + b"\0" for v in value), len(value)
+        else:
+            data += b"\0" * (-len(data) % 4)
+            payload, count = struct.pack(f">{len(value)}I", *value), len(value)
+        index += struct.pack(">iIiI", tag, kind, len(data), count)
+        data += payload
+    return struct.pack(">II", len(entries), len(data)) + index + data
+
+
+def _sqlite_db(tmp_path: Path, *blobs: bytes) -> bytes:
+    db = tmp_path / "rpmdb.sqlite"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB)")
+    conn.executemany("INSERT INTO Packages (blob) VALUES (?)", [(b,) for b in blobs])
+    conn.commit()
+    conn.close()
+    return db.read_bytes()
+
+
+def test_synthetic_header_fields() -> None:
+    blob = _header(
+        (1000, STRING, "tool"),
+        (1001, STRING, "1.0"),
+        (1002, STRING, "3.el9"),
+        (1003, INT32, [0]),
+        (1011, STRING, "(none)"),
+        (1027, STRING_ARRAY, ["/usr/bin/tool", "/etc/tool.conf"]),
+        (1001, STRING, "1.1"),  # a later entry for the same tag wins, as in rpm's import
+    )
+    header = parse_header(blob)
+    assert (header.name, header.evr, header.vendor) == ("tool", "0:1.1-3.el9", "")
+    assert header.files == ("/usr/bin/tool", "/etc/tool.conf")
+
+
+def test_header_without_release() -> None:
+    header = parse_header(_header((1000, STRING, "x"), (1001, STRING, "2")))
+    assert header.evr == "2"
+
+
+def test_gpg_pubkey_and_broken_rows(tmp_path: Path) -> None:
+    data = _sqlite_db(
+        tmp_path,
+        _header((1000, STRING, "gpg-pubkey"), (1001, STRING, "fd431d51"), (1002, STRING, "1")),
+        _header((1000, STRING, "bash"), (1001, STRING, "5.1"), (1002, STRING, "1")),
+        _header((1000, STRING, "noversion")),
+        b"\x00\x00\x00\x01",
+    )
+    result = _analyze(data, "usr/lib/sysimage/rpm/rpmdb.sqlite")
+    assert [(p.name, p.version, p.source_name, p.source_version) for p in result.packages] == [
+        ("bash", "5.1-1", "bash", "5.1-1")
+    ]
+    assert result.warnings == (
+        "usr/lib/sysimage/rpm/rpmdb.sqlite: skipped 2 unreadable package header(s): "
+        "header without NAME or VERSION",
+    )
