@@ -18,18 +18,8 @@ from hypothesis import strategies as st
 from packageurl import PackageURL
 
 from hullscan.inventory.elf import ElfFile
-from hullscan.inventory.golang.binary import (
-    GoBinaryAnalyzer,
-    build_info_packages,
-    stdlib_version,
-)
-from hullscan.inventory.golang.buildinfo import (
-    is_go_semver,
-    ldflags_version,
-    parse_modinfo,
-    read_build_info,
-)
-from hullscan.inventory.golang.common import go_purl, go_unquote
+from hullscan.inventory.golang.binary import GoBinaryAnalyzer
+from hullscan.inventory.golang.buildinfo import read_build_info
 from hullscan.inventory.golang.mod import (
     GoModAnalyzer,
     GoModError,
@@ -59,7 +49,7 @@ STDLIB_SPELLING = (
 )
 
 
-# --- shared with test_rust and test_dotnet: Trivy's expectations as comparable tuples ------
+# --- shared with the other test modules: Trivy's expectations as comparable tuples ------
 
 
 def trivy_view(entry: dict[str, Any]) -> tuple[str, str, str]:
@@ -373,107 +363,6 @@ def test_wants() -> None:
     assert not BINARY.wants("usr/bin/x", meta("usr/bin/x", mode=0o644))
     assert not BINARY.wants("usr/bin/x", meta("usr/bin/x", size=1023, mode=0o755))
     assert not BINARY.wants("usr/bin/x", meta("usr/bin/x", size=257 << 20, mode=0o755))
-
-
-# --- build info pieces -----------------------------------------------------------------------
-
-
-def test_parse_modinfo_replacements_and_bad_lines() -> None:
-    text = (
-        "path\tex.com/cmd/app\n"
-        "mod\tex.com\t(devel)\t\n"
-        "dep\tgithub.com/a/b\tv1.0.0\th1:x=\n"
-        "=>\tgithub.com/fork/b\tv1.0.1\th1:y=\n"
-        "dep\tgithub.com/c/d\tv0.1.0\n"
-        "=>\t../local\t(devel)\t\n"
-        "dep\tonly-one-column\n"
-        "=>\tnothing to replace\n"
-        'build\t-ldflags="-s -w -X \\"main.Version=1.2.3\\""\n'
-        "build\tbroken\n"
-    )
-    info = parse_modinfo("go1.22.0", text)
-    assert info.path == "ex.com/cmd/app"
-    assert info.main is not None and info.main.version == "(devel)"
-    assert [(d.path, d.replace.path if d.replace else None) for d in info.deps] == [
-        ("github.com/a/b", "github.com/fork/b"),
-        ("github.com/c/d", "../local"),
-    ]
-    assert info.setting("-ldflags") == '-s -w -X "main.Version=1.2.3"'
-    assert len(info.problems) == 3
-    views = [package_view(p) for p in build_info_packages(info, "app")]
-    assert views == [
-        ("ex.com", "1.2.3", "root"),
-        ("stdlib", "1.22.0", "direct"),
-        ("github.com/fork/b", "v1.0.1", "unknown"),
-        ("../local", "", "unknown"),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("ldflags", "want"),
-    [
-        ("-X main.version=v1.0.0", "v1.0.0"),
-        ("-s -w -X=main.version=1.0.0", "1.0.0"),
-        ("-X 'main.version=1.2.3'", "1.2.3"),
-        ("-X github.com/x/y/cmd/tool.Version=2.0.0 -X main.version=1.0.0", "2.0.0"),
-        ("-X github.com/other/pkg/version.ver=3.0.0", "3.0.0"),
-        ("-X github.com/other/pkg/build.Version=3.1.0", "3.1.0"),
-        ("-X main.version=1.0.0 -X common.version=2.0.0", ""),
-        ("-X main.version=dev", ""),
-        ("-X main.commit=v1.0.0", ""),
-        ("-X 'main.version=1.0.0", ""),
-        ("", ""),
-    ],
-)
-def test_ldflags_version(ldflags: str, want: str) -> None:
-    assert ldflags_version("github.com/x/y", ldflags) == want
-
-
-@pytest.mark.parametrize(
-    ("version", "valid"),
-    [
-        ("v1", True),
-        ("v1.2", True),
-        ("v1.2.3", True),
-        ("v1.2.3-rc.1+build.5", True),
-        ("v0.0.0-20210121094942-22b2f8951d46", True),
-        ("1.2.3", False),
-        ("v1.2-rc", False),
-        ("v01.2.3", False),
-        ("v1.2.3-01", False),
-        ("v1.2.3+", False),
-    ],
-)
-def test_is_go_semver(version: str, valid: bool) -> None:
-    assert is_go_semver(version) is valid
-
-
-@pytest.mark.parametrize(
-    ("toolchain", "want"),
-    [
-        ("go1.19.8", "1.19.8"),
-        ("go1.20", "1.20.0"),
-        ("go1.21rc2", "1.21.0-rc.2"),
-        ("go1.9.2rc2", "1.9.2-rc.2"),
-        ("go1.22.3 X:boringcrypto", "1.22.3"),
-        ("devel go1.23-abcdef Tue Jan 1", ""),
-    ],
-)
-def test_stdlib_version(toolchain: str, want: str) -> None:
-    assert stdlib_version(toolchain) == want
-
-
-def test_go_unquote_and_purl() -> None:
-    assert go_unquote('"a\\tb\\"c\\u00e9€"') == 'a\tb"cé€'
-    assert go_unquote("`raw\\n`") == "raw\\n"
-    for bad in ('"a', '"a"b"', "x", '"\\'):
-        with pytest.raises(ValueError):
-            go_unquote(bad)
-    assert go_purl("github.com/BurntSushi/toml", "v0.3.1") == (
-        "pkg:golang/github.com/burntsushi/toml@v0.3.1"
-    )
-    assert go_purl("stdlib", "") == "pkg:golang/stdlib"
-    assert go_purl("/", "v1") == ""
 
 
 # --- speed -----------------------------------------------------------------------------------

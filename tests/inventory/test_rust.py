@@ -16,6 +16,7 @@ from hullscan.inventory.interface import AnalyzerOptions, FileMeta, FileResult, 
 from hullscan.inventory.rust import CargoAuditableAnalyzer, CargoLockAnalyzer
 
 from .analyze import analyze_file
+from .test_elf import build_elf
 from .test_golang import (
     fixture_params,
     listed_fixtures_are_all,
@@ -89,24 +90,8 @@ def test_cargo_lock_entries_without_version_are_counted() -> None:
     assert result.warnings == ("Cargo.lock: 1 [[package]] entries without name or version",)
 
 
-def _elf_with_section(name: bytes, payload: bytes) -> bytes:
-    """A minimal ELF64 file with one named section holding ``payload``."""
-    shstrtab = b"\0" + name + b"\0.shstrtab\0"
-    data_off = 64
-    strtab_off = data_off + len(payload)
-    shoff = strtab_off + len(shstrtab)
-    header = b"\x7fELF\x02\x01\x01" + b"\0" * 9
-    header += struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, 0, 0, shoff, 0, 64, 56, 0, 64, 3, 2)
-    null = b"\0" * 64
-    sec = struct.pack("<IIQQQQIIQQ", 1, 1, 0, 0, data_off, len(payload), 0, 0, 1, 0)
-    names = struct.pack(
-        "<IIQQQQIIQQ", 2 + len(name), 3, 0, 0, strtab_off, len(shstrtab), 0, 0, 1, 0
-    )
-    return header + payload + shstrtab + null + sec + names
-
-
 def _audit(doc: object) -> bytes:
-    return _elf_with_section(b".dep-v0", zlib.compress(json.dumps(doc).encode()))
+    return build_elf([(".dep-v0", zlib.compress(json.dumps(doc).encode()))])
 
 
 def test_build_dependencies_are_left_out() -> None:
@@ -141,7 +126,7 @@ def test_build_dependencies_are_left_out() -> None:
     ],
 )
 def test_broken_audit_data_warns(payload: bytes) -> None:
-    data = _elf_with_section(b".dep-v0", payload)
+    data = build_elf([(".dep-v0", payload)])
     result = AUDIT.analyze("usr/bin/app", io.BytesIO(data), OPTIONS)
     assert result.packages == ()
     assert len(result.warnings) == 1
@@ -149,7 +134,7 @@ def test_broken_audit_data_warns(payload: bytes) -> None:
 
 
 def test_oversized_audit_data_warns() -> None:
-    data = _elf_with_section(b".dep-v0", zlib.compress(b" " * (9 << 20)))
+    data = build_elf([(".dep-v0", zlib.compress(b" " * (9 << 20)))])
     result = AUDIT.analyze("usr/bin/app", io.BytesIO(data), OPTIONS)
     assert result.packages == () and "larger than" in result.warnings[0]
 
