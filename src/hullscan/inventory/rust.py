@@ -114,6 +114,7 @@ class CargoAuditableAnalyzer(Analyzer):
 
     def analyze(self, path: str, body: IO[bytes], options: AnalyzerOptions) -> FileResult:
         body.seek(0)
+        # LIMITATION: ELF only; audit data of PE (Windows) or Mach-O (macOS) files is not read.
         if body.read(4) != ELF_MAGIC:
             return FileResult()
         try:

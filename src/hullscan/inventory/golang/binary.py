@@ -109,6 +109,7 @@ class GoBinaryAnalyzer(Analyzer):
 
     def analyze(self, path: str, body: IO[bytes], options: AnalyzerOptions) -> FileResult:
         body.seek(0)
+        # LIMITATION: ELF only; Go data in PE (Windows) or Mach-O (macOS) files is not read.
         if body.read(4) != ELF_MAGIC:
             return FileResult()
         warnings: list[str] = []
