@@ -378,7 +378,7 @@ def test_wants_is_cheap() -> None:
         for meta in metas:
             analyzer.wants(meta.path, meta)
         per_call = (time.perf_counter() - start) / len(metas)
-        assert per_call < 2e-6, f"{analyzer.name}: {per_call * 1e9:.0f} ns per wants()"
+        assert per_call < 5e-6, f"{analyzer.name}: {per_call * 1e9:.0f} ns per wants()"
 
 
 def test_analyze_hello_is_fast(hello: tuple[bytes, tarfile.TarInfo]) -> None:
