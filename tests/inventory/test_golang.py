@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from packageurl import PackageURL
 
+from hullscan.inventory import dotnet, rust
 from hullscan.inventory.elf import ElfFile
 from hullscan.inventory.golang.binary import GoBinaryAnalyzer
 from hullscan.inventory.golang.buildinfo import read_build_info
@@ -373,7 +374,8 @@ def test_wants_is_cheap() -> None:
         FileMeta(path=f"usr/lib/pkg{i}/file{i}.so", size=1000 + i, mode=0o755 if i % 7 else 0o644)
         for i in range(100_000)
     ]
-    for analyzer in (BINARY, GO_MOD, GO_SUM):
+    # The Go, Rust and .NET analyzers together: each is asked about every file of every layer.
+    for analyzer in (BINARY, GO_MOD, GO_SUM, *rust.ANALYZERS, *dotnet.ANALYZERS):
         start = time.perf_counter()
         for meta in metas:
             analyzer.wants(meta.path, meta)
