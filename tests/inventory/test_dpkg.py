@@ -342,3 +342,20 @@ def _timed(func: Any, text: str) -> float:
     start = time.perf_counter()
     func(text, "var/lib/dpkg/status")
     return time.perf_counter() - start
+
+
+def test_stanza_named_by_a_bare_first_line_is_kept_with_a_warning() -> None:
+    # The shared busybox images' status file has this shape: the name without "Package: ".
+    text = (
+        "base-files\nStatus: install ok installed\nVersion: 12.4+deb12u15\n"
+        "Architecture: amd64\n\nPackage: ok-pkg\nStatus: install ok installed\nVersion: 1.0\n"
+    )
+    packages, warnings = parse_status(text, "var/lib/dpkg/status")
+    assert [(p.name, p.version) for p in packages] == [
+        ("base-files", "12.4+deb12u15"),
+        ("ok-pkg", "1.0"),
+    ]
+    assert warnings == [
+        "var/lib/dpkg/status: stanza(s) without a 'Package:' field, named by their first line: "
+        "base-files"
+    ]

@@ -59,6 +59,7 @@ _PRESENT_STATES = frozenset(
 # Debian policy 5.6.12: [epoch:]upstream[-revision], upstream starting with an alphanumeric.
 _VERSION = re.compile(r"(?:[0-9]+:)?[A-Za-z0-9][A-Za-z0-9.+~:-]*")
 _MAX_LISTED = 10
+_PACKAGE_NAME = re.compile(r"[a-z0-9][a-z0-9+.-]+")
 
 
 def _valid_version(version: str) -> bool:
@@ -108,8 +109,10 @@ def parse_status(text: str, path: str) -> tuple[list[Package], list[str]]:
     """
     packages: list[Package] = []
     rejected: list[str] = []
+    recovered: list[str] = []
     nameless = 0
     fields: dict[str, str] = {}
+    bare_name = ""
     for line in (*text.split("\n"), ""):
         first = line[:1]
         if first in (" ", "\t") and not line.isspace():
@@ -118,9 +121,16 @@ def parse_status(text: str, path: str) -> tuple[list[Package], list[str]]:
             key, sep, value = line.partition(":")
             if sep and key in _FIELDS:
                 fields[key] = value.strip()
+            elif not sep and not fields and _PACKAGE_NAME.fullmatch(line.strip()):
+                # Some image builders write the name alone, without "Package: ". dpkg would
+                # refuse the file, but the stanza is otherwise whole: keep it, and say so.
+                bare_name = line.strip()
             continue
         if not fields:
             continue
+        if not fields.get("Package") and bare_name and "Version" in fields:
+            fields["Package"] = bare_name
+            recovered.append(bare_name)
         if fields.get("Package"):
             pkg = _package(fields, path, rejected)
             if pkg is not None:
@@ -128,6 +138,7 @@ def parse_status(text: str, path: str) -> tuple[list[Package], list[str]]:
         else:
             nameless += 1
         fields = {}
+        bare_name = ""
     warnings = []
     if rejected:
         shown = ", ".join(rejected[:_MAX_LISTED])
@@ -135,6 +146,11 @@ def parse_status(text: str, path: str) -> tuple[list[Package], list[str]]:
         warnings.append(f"{path}: skipped package(s) with a bad version: {shown}{more}")
     if nameless:
         warnings.append(f"{path}: skipped {nameless} stanza(s) without a Package name")
+    if recovered:
+        shown = ", ".join(recovered[:_MAX_LISTED])
+        warnings.append(
+            f"{path}: stanza(s) without a 'Package:' field, named by their first line: {shown}"
+        )
     if not packages and not warnings and text.strip():
         warnings.append(f"{path}: no package stanzas found")
     return packages, warnings

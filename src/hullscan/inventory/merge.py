@@ -19,7 +19,7 @@ from packageurl import PackageURL
 
 from hullscan.image.walk import LayerResult
 from hullscan.inventory.interface import FileResult, OSInfo, Package, PackageType
-from hullscan.inventory.osrelease import choose_os
+from hullscan.inventory.osrelease import choose_os, os_from_packages
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ def merge_layers(layers: Sequence[LayerResult], fallback_os: OSInfo | None = Non
             if result.packages:
                 packages.extend(_attribute(_history(layers, key, index), diff_ids))
 
-    os_info = choose_os(os_candidates) or fallback_os
+    os_info = choose_os(os_candidates) or os_from_packages(packages) or fallback_os
     return Inventory(
         os=os_info,
         packages=tuple(_finish(packages, os_info, owned)),
@@ -203,7 +203,7 @@ def _finish(packages: list[Package], os_info: OSInfo | None, owned: set[str]) ->
                     purl=package.purl or os_purl(package, os_info),
                 )
             )
-        elif owned and "/" + package.found_in in owned:
+        elif package.found_in in owned:
             log.debug("%s: owned by an OS package, not reported twice", package.found_in)
         else:
             out.append(package)
