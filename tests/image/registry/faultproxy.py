@@ -33,7 +33,7 @@ class Fault:
     kinds: ``status`` (answer ``status`` with ``headers``), ``reset`` (send ``after`` body
     bytes, then RST), ``corrupt`` (flip one body byte), ``stall`` (send ``after`` body bytes,
     or nothing when ``after`` is -1, then wait ``seconds``), ``trickle`` (send ``after``-byte
-    pieces every ``seconds``), ``norange`` (drop the Range header), ``redirect`` (307 to the
+    pieces every ``seconds``; with ``upto``, stall for good after that many bytes), ``norange`` (drop the Range header), ``redirect`` (307 to the
     same path on ``localhost``, another origin). ``times`` -1 means every matching request.
     """
 
@@ -44,6 +44,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     after: int = 0
     seconds: float = 0.0
+    upto: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class FaultProxy:
         self._server.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self.port = self._server.server_address[1]
         self.host = f"127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> FaultProxy:
         self._thread.start()
@@ -107,6 +108,7 @@ class FaultProxy:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else headers and a small body wait on delayed ACKs
     proxy: FaultProxy
 
     def log_message(self, format: str, *args: object) -> None:
@@ -202,6 +204,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif fault is not None and kind == "trickle":
             for start in range(0, len(body), fault.after):
+                if fault.upto and start >= fault.upto:
+                    self.proxy.abort.wait(60)
                 if self.proxy.abort.wait(fault.seconds):
                     break
                 self.wfile.write(body[start : start + fault.after])
