@@ -74,7 +74,7 @@ SCHEMA = (
 ) WITHOUT ROWID""",
 )
 
-AffectedRow = tuple[str, bytes, bytes]
+AffectedRow = tuple[str, str, bytes]
 
 
 class CveInfo:
@@ -166,6 +166,15 @@ class VulnDB:
             return self._conn.execute(sql, args).fetchall()
         except sqlite3.Error as exc:
             raise self._corrupt(exc) from exc
+
+    def verify_integrity(self) -> None:
+        """SQLite's page-level check of the whole file; DatabaseError if it finds damage."""
+        result = self._query("PRAGMA quick_check", ())
+        if not result or result[0][0] != "ok":
+            problem = result[0][0] if result else "no answer"
+            raise DatabaseError(
+                f"{self.path}: corrupt vulnerability database ({problem}); {_HINT}"
+            )
 
     def info(self) -> DatabaseInfo:
         sources = self._query("SELECT name, date FROM sources ORDER BY name", ())

@@ -1,0 +1,243 @@
+"""Packages in, findings out: look each package up in the vulnerability database.
+
+OS packages are looked up by their distro ecosystem with release (``Debian:12``) and their
+SOURCE package name and version, which is what distro advisories name (the binary name only
+when the package has no source); language packages by ecosystem and normalised name.
+
+Everything is cached on the `Matcher`, so a long-lived matcher gets faster as it goes:
+the package names each ecosystem has advisories for (most packages have none and never reach
+SQLite), the compiled advisories of each (ecosystem, name), and the findings of each
+(ecosystem, name, version), which many binary packages of one source share.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from hullscan.errors import VersionError
+from hullscan.inventory.interface import Package
+from hullscan.match import severity
+from hullscan.match.interface import CVSS, Finding, Status
+from hullscan.match.ranges import Entry, KeyFn, SimpleIndex, simple_fix_key
+from hullscan.versions import key_function
+from hullscan.vulndb.model import SPEC_DECODER, RecordDoc
+from hullscan.vulndb.names import OS_ECOSYSTEMS, base_ecosystem, normalizer
+from hullscan.vulndb.store import CveInfo, VulnDB
+
+_CVE = re.compile(r"CVE-\d{4}-\d+")
+_TITLE_MAX = 120
+LookupKey = tuple[str, str, str]
+
+
+class _Advisories:
+    """The compiled advisories of one (ecosystem, package name)."""
+
+    __slots__ = ("key_fn", "others", "simple")
+
+    def __init__(self, key_fn: KeyFn, simple: SimpleIndex, others: list[Entry]) -> None:
+        self.key_fn = key_fn
+        self.simple = simple
+        self.others = others
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Hit:
+    entry: Entry
+    fixed: str
+
+
+def lookup_key(package: Package) -> LookupKey | None:
+    """(ecosystem, normalised name, version) a package is matched by, or None if unmatchable."""
+    ecosystem = package.ecosystem
+    normalize = normalizer(ecosystem) if ecosystem else None
+    if normalize is None:
+        return None
+    if base_ecosystem(ecosystem) in OS_ECOSYSTEMS and package.source_name:
+        return ecosystem, normalize(package.source_name), package.source_version or package.version
+    return ecosystem, normalize(package.name), package.version
+
+
+class Matcher:
+    """Matches packages against one open database, caching as it goes (see module doc)."""
+
+    def __init__(self, db: VulnDB) -> None:
+        self.db = db
+        self._names: dict[str, frozenset[str]] = {}
+        self._advisories: dict[tuple[str, str], _Advisories] = {}
+        self._findings: dict[LookupKey, tuple[Finding, ...]] = {}
+        self._records: dict[str, RecordDoc | None] = {}
+        self._cves: dict[str, CveInfo | None] = {}
+
+    def match(self, packages: Iterable[Package]) -> list[Finding]:
+        """Every finding for every package, in package order."""
+        out: list[Finding] = []
+        for package in packages:
+            out.extend(self.match_package(package))
+        return out
+
+    def match_package(self, package: Package) -> list[Finding]:
+        """The findings of one package, sorted by vulnerability id."""
+        key = lookup_key(package)
+        if key is None:
+            return []
+        cached = self._findings.get(key)
+        if cached is None:
+            cached = self._findings[key] = self._build_findings(key, package)
+        if not cached or cached[0].package is package:
+            return list(cached)
+        return [dataclasses.replace(f, package=package) for f in cached]
+
+    def _build_findings(self, key: LookupKey, package: Package) -> tuple[Finding, ...]:
+        ecosystem, name, version = key
+        names = self._names.get(ecosystem)
+        if names is None:
+            names = self._names[ecosystem] = self.db.names(ecosystem)
+        if name not in names:
+            return ()
+        advisories = self._advisories.get((ecosystem, name))
+        if advisories is None:
+            advisories = self._advisories[(ecosystem, name)] = self._compile(ecosystem, name)
+        hits = _hits(advisories, version)
+        if not hits:
+            return ()
+        by_vuln: dict[str, list[_Hit]] = {}
+        for hit in hits:
+            for vuln in hit.entry.vulns:
+                by_vuln.setdefault(vuln, []).append(hit)
+        findings = [
+            self._finding(vuln, vhits, package, advisories.key_fn)
+            for vuln, vhits in sorted(by_vuln.items())
+        ]
+        return tuple(findings)
+
+    def _compile(self, ecosystem: str, name: str) -> _Advisories:
+        key_fn = key_function(ecosystem)
+        simple: list[tuple[Any, Entry]] = []
+        others: list[Entry] = []
+        for record, vulns, spec in self.db.lookup(ecosystem, name):
+            entry = Entry(record, tuple(vulns.split()), SPEC_DECODER.decode(spec), key_fn)
+            fix_key = simple_fix_key(entry)
+            if fix_key is None:
+                others.append(entry)
+            else:
+                simple.append((fix_key, entry))
+        return _Advisories(key_fn, SimpleIndex(simple), others)
+
+    def _record(self, record_id: str) -> RecordDoc | None:
+        if record_id not in self._records:
+            self._records[record_id] = self.db.record(record_id)
+        return self._records[record_id]
+
+    def _cve(self, cve_id: str) -> CveInfo | None:
+        if cve_id not in self._cves:
+            self._cves[cve_id] = self.db.cve(cve_id)
+        return self._cves[cve_id]
+
+    def _finding(self, vuln: str, hits: list[_Hit], package: Package, key_fn: KeyFn) -> Finding:
+        record_ids = sorted({h.entry.record for h in hits})
+        docs = [(rid, doc) for rid in record_ids if (doc := self._record(rid)) is not None]
+        own = {h.entry.record for h in hits if len(h.entry.vulns) == 1}
+        # Texts of a record about this vulnerability alone beat a DSA's text about ten.
+        docs.sort(key=lambda d: d[0] not in own)
+        aliases = self.db.aliases(vuln)
+        cve = next(
+            (info for c in (vuln, *aliases) if _CVE.fullmatch(c) and (info := self._cve(c))),
+            None,
+        )
+        nvd = cve.doc if cve else None
+        labels = [(h.entry.record, h.entry.severity) for h in hits]
+        labels += [(rid, doc.severity) for rid, doc in docs if doc.severity]
+        vendor_cvss: list[CVSS] = []
+        for hit in hits:
+            vendor_cvss += severity.record_cvss(hit.entry.record, hit.entry.cvss)
+        for rid, doc in docs:
+            vendor_cvss += severity.record_cvss(rid, doc.cvss)
+        nvd_cvss = severity.nvd_cvss(nvd.cvss) if nvd else []
+        level, source = severity.choose(labels, vendor_cvss, nvd_cvss)
+        description = next((d.details for rid, d in docs if rid in own and d.details), "")
+        description = description or (nvd.description if nvd else "")
+        description = description or next((d.details for _, d in docs if d.details), "")
+        title = next((d.summary for rid, d in docs if rid in own and d.summary), "")
+        title = title or next((d.summary for _, d in docs if d.summary), "")
+        return Finding(
+            id=vuln,
+            package=package,
+            status=_status(hits),
+            severity=level,
+            aliases=tuple(sorted({*aliases, *record_ids} - {vuln})),
+            records=tuple(record_ids),
+            fixed_versions=_fixed_versions(hits, key_fn),
+            severity_source=source,
+            cvss=tuple(dict.fromkeys([*vendor_cvss, *nvd_cvss])),
+            kev=bool(cve and cve.kev_date),
+            kev_date_added=cve.kev_date if cve else "",
+            epss=cve.epss if cve else None,
+            epss_percentile=cve.epss_percentile if cve else None,
+            title=title or _first_line(description),
+            description=description,
+            published=next((d.published for _, d in docs if d.published), "")
+            or (nvd.published if nvd else ""),
+            modified=next((d.modified for _, d in docs if d.modified), "")
+            or (nvd.modified if nvd else ""),
+            cwes=tuple(
+                sorted({c for _, d in docs for c in d.cwes} | set(nvd.cwes if nvd else ()))
+            ),
+            url=next((d.url for _, d in docs if d.url), "")
+            or f"https://osv.dev/vulnerability/{vuln}",
+            references=tuple(
+                dict.fromkeys(
+                    [*(r for _, d in docs for r in d.references), *(nvd.references if nvd else ())]
+                )
+            ),
+        )
+
+
+def _hits(advisories: _Advisories, version: str) -> list[_Hit]:
+    try:
+        key = advisories.key_fn(version)
+    except VersionError:
+        key = None  # only exact `versions` entries and npm ranges can still match
+    hits: list[_Hit] = []
+    if key is not None:
+        for entry in advisories.simple.affected(key):
+            hits.append(_Hit(entry, entry.ranges[0].events[1][2]))
+    for entry in advisories.others:
+        affected, fixed = entry.check(version, key, advisories.key_fn)
+        if affected:
+            hits.append(_Hit(entry, fixed))
+    return hits
+
+
+def _fixed_versions(hits: list[_Hit], key_fn: KeyFn) -> tuple[str, ...]:
+    """Every fix the matched records name, lowest first."""
+    texts = {h.fixed for h in hits if h.fixed}
+    try:
+        return tuple(sorted(texts, key=key_fn))
+    except VersionError:
+        return tuple(sorted(texts))
+
+
+def _status(hits: list[_Hit]) -> Status:
+    if any(h.fixed for h in hits):
+        return Status.FIXED
+    for hit in hits:
+        if hit.entry.status:
+            return Status(hit.entry.status)
+    return Status.AFFECTED
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().split("\n", 1)[0]
+    return line if len(line) <= _TITLE_MAX else line[: _TITLE_MAX - 1].rstrip() + "…"
+
+
+def match_packages(packages: Iterable[Package], db: VulnDB | Path | str) -> list[Finding]:
+    """Every finding for ``packages``; ``db`` is an open database or the path of one."""
+    if isinstance(db, VulnDB):
+        return Matcher(db).match(packages)
+    with VulnDB(db) as opened:
+        return Matcher(opened).match(packages)

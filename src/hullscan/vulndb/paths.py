@@ -1,0 +1,31 @@
+"""Where the database lives by default: ``<cache>/db/hullscan.db``.
+
+The cache folder is ``--cache-dir`` if given, else ``$XDG_CACHE_HOME/hullscan``, else
+``~/.cache/hullscan``, as the XDG base-directory spec says for data that can be rebuilt.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DB_FILE = "hullscan.db"
+
+
+def cache_dir(explicit: str | Path | None = None) -> Path:
+    """The hullscan cache folder (not created here)."""
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "hullscan"
+
+
+def default_db_path(explicit_cache_dir: str | Path | None = None) -> Path:
+    """The database path used when ``--db`` is not given."""
+    return cache_dir(explicit_cache_dir) / "db" / DB_FILE
+
+
+def resolve_db_path(db: str | Path | None, explicit_cache_dir: str | Path | None = None) -> Path:
+    """``--db`` if given, else the default under the cache folder."""
+    return Path(db).expanduser() if db else default_db_path(explicit_cache_dir)
