@@ -42,7 +42,7 @@ def image_meta(images: Path, name: str) -> ImageMeta:
     )
     layers = tuple(
         LayerRef(
-            index=int(row["layer"]),
+            index=int(row["layer"]) - 1,
             digest=row["digest_gzip"],
             diff_id=row["diff_id_uncompressed"],
             media_type="application/vnd.oci.image.layer.v1.tar+gzip",
@@ -65,7 +65,7 @@ def image_meta(images: Path, name: str) -> ImageMeta:
 def packages(images: Path, name: str) -> dict[str, Package]:
     """Every package in the final image, keyed by name (the dpkg, PyPI and npm fact files)."""
     image = image_meta(images, name)
-    diff_ids = {layer.index: layer.diff_id for layer in image.layers}
+    diff_ids = {layer.index + 1: layer.diff_id for layer in image.layers}
     out: dict[str, Package] = {}
     for row in _rows(images / f"{name}.dpkg.tsv"):
         out[row["package"]] = Package(
