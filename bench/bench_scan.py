@@ -5,8 +5,9 @@ its peak RSS is read from that child's rusage. Cold = empty layer cache; warm = 
 again with the cache it left. The floor is the time `gzip -dc` takes to inflate the image's
 gzip layers (`cat` for uncompressed ones), with nothing parsed. Syft is run as
 `syft <scheme>:<file> -o syft-json`; for the two-image Debian OCI file, which Syft cannot pick
-from, it gets a single-image copy made with skopeo beforehand, and for the gzip-wrapped docker
-archive, which it cannot read, a gunzipped copy (both untimed).
+from, and the nested multi-arch index, which it cannot resolve, it gets a single-image copy
+made with skopeo beforehand; for the gzip-wrapped docker archive, which it cannot read, a
+gunzipped copy (all untimed).
 
     python bench/bench_scan.py [--runs 3] [--syft PATH] > table.md
 """
@@ -95,7 +96,8 @@ def layer_blobs(case: Case, workdir: Path) -> list[Path]:
     desc = index["manifests"][0]
     if case.image:
         desc = next(
-            d for d in index["manifests"]
+            d
+            for d in index["manifests"]
             if d.get("annotations", {}).get("org.opencontainers.image.ref.name") == case.image
         )
     blob = json.loads((dest / "blobs/sha256" / desc["digest"].split(":")[1]).read_text())
@@ -126,13 +128,28 @@ def syft_target(case: Case, workdir: Path) -> str:
         return f"docker-archive:{plain}"
     if case.file.endswith(".docker.tar"):
         return f"docker-archive:{path}"
-    if case.image:
-        single = workdir / f"{case.image}.oci.tar"
+    if case.image or case.platform:  # Syft picks neither by ref name nor from a nested index
+        name = case.image or "latest"
+        single = workdir / f"{name}-{(case.platform or '').replace('/', '-')}.oci.tar"
+        override = []
+        if case.platform:
+            _, arch, *variant = case.platform.split("/")
+            override = [
+                "--override-arch",
+                arch,
+                *(["--override-variant", *variant] if variant else []),
+            ]
         if not single.exists():
             subprocess.run(
-                ["skopeo", "copy", f"oci-archive:{path}:{case.image}",
-                 f"oci-archive:{single}:{case.image}"],
-                check=True, capture_output=True,
+                [
+                    "skopeo",
+                    *override,
+                    "copy",
+                    f"oci-archive:{path}:{name}",
+                    f"oci-archive:{single}:{name}",
+                ],
+                check=True,
+                capture_output=True,
             )
         return f"oci-archive:{single}"
     return f"oci-archive:{path}"
@@ -144,6 +161,10 @@ def main() -> None:
     parser.add_argument("--syft", default=shutil.which("syft") or "")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="hullscan-bench-"))
+    # An installed package has byte code; an editable checkout under PYTHONDONTWRITEBYTECODE
+    # would recompile every module in every measured process.
+    src = Path(__file__).resolve().parents[1] / "src"
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], check=True)
     env_note = f"load average before: {os.getloadavg()[0]:.2f}"
     rows = []
     for case in CASES:
@@ -153,8 +174,15 @@ def main() -> None:
         packages = ""
         for run in range(args.runs):
             cache = workdir / f"cache-{case.label}-{run}".replace(" ", "_")
-            cmd = [sys.executable, "-c", SCAN, str(IMAGES / case.file), case.image or "",
-                   case.platform or "", str(cache)]
+            cmd = [
+                sys.executable,
+                "-c",
+                SCAN,
+                str(IMAGES / case.file),
+                case.image or "",
+                case.platform or "",
+                str(cache),
+            ]
             t, rss, packages = timed(cmd, stdout=None)
             colds.append(t)
             rss_cold.append(rss)
@@ -162,8 +190,7 @@ def main() -> None:
             warms.append(t)
             rss_warm.append(rss)
             if args.syft:
-                platform = ["--platform", case.platform] if case.platform else []
-                syft_cmd = [args.syft, syft_target(case, workdir), *platform, "-o", "syft-json"]
+                syft_cmd = [args.syft, syft_target(case, workdir), "-o", "syft-json"]
                 t, rss, _ = timed([*syft_cmd, "-q"])
                 syfts.append(t)
                 rss_syft.append(rss)
@@ -172,12 +199,15 @@ def main() -> None:
         syft = statistics.median(syfts) if syfts else float("nan")
         rows.append(
             f"| {case.label} | {packages.strip()} | {floor:.2f} | {cold:.2f} | {cold / floor:.2f} "
-            f"| {warm:.2f} | {warm / cold:.2f} | {max(rss_cold) // 1024} | {max(rss_warm) // 1024} "
+            f"| {warm:.2f} | {warm / cold:.2f} "
+            f"| {max(rss_cold) // 1024} | {max(rss_warm) // 1024} "
             f"| {syft:.2f} | {cold / syft:.2f} | {max(rss_syft or [0]) // 1024} |"
         )
     print(f"runs per cell: {args.runs} (median); {env_note}; CPU: {os.cpu_count()} cores\n")
-    print("| image | packages | gunzip floor s | cold s | cold/floor | warm s | warm/cold "
-          "| cold RSS MiB | warm RSS MiB | Syft s | cold/Syft | Syft RSS MiB |")
+    print(
+        "| image | packages | gunzip floor s | cold s | cold/floor | warm s | warm/cold "
+        "| cold RSS MiB | warm RSS MiB | Syft s | cold/Syft | Syft RSS MiB |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
     shutil.rmtree(workdir, ignore_errors=True)

@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING
 
 from hullscan.image.archive import open_local_image
 from hullscan.image.cache import LayerCache, analysis_token, default_cache_dir
@@ -25,6 +24,9 @@ from hullscan.image.walk import LayerResult, walk_blob
 from hullscan.inventory import all_analyzers
 from hullscan.inventory.interface import Analyzer, AnalyzerOptions
 from hullscan.inventory.merge import Inventory, merge_layers
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,8 @@ def _progress(enabled: bool) -> Iterator[Progress | None]:
     if not enabled or not sys.stderr.isatty():
         yield None
         return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

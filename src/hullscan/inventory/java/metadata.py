@@ -14,7 +14,6 @@ import xml.etree.ElementTree as ET  # types and ParseError; parsing goes through
 from dataclasses import dataclass
 
 import defusedxml.ElementTree as SafeET
-from cyclonedx import spdx
 from defusedxml import DefusedXmlException
 from packageurl import PackageURL
 
@@ -33,6 +32,18 @@ __all__ = [
 # name-1.2.3.jar, name-1.2.3-SNAPSHOT.war; the version starts with a digit (Trivy's pattern).
 _FILE_NAME = re.compile(r"^([a-zA-Z0-9._-]*[^-*])-(\d\S*(?:-SNAPSHOT)?)\.[a-z]{3}$")
 _PROPERTY = re.compile(r"\$\{([^}]+)\}")
+
+
+def _spdx_id(text: str) -> str | None:
+    """The SPDX id for a licence name or id, if it is one.
+
+    Imported on first use: the SPDX table costs ~20 ms to load, which every scan would pay
+    at start-up though few images hold a jar with licence metadata.
+    """
+    from cyclonedx import spdx
+
+    fixed: str | None = spdx.fixup_id(text)
+    return fixed
 
 
 @dataclass(frozen=True)
@@ -132,7 +143,7 @@ def parse_pom_xml(data: bytes, found_in: str, coordinates: tuple[str, str]) -> A
     for lic in _children(_child(root, "licenses"), "license"):
         name = _text(lic, "name")
         url = _text(lic, "url")
-        resolved = name or (spdx.fixup_id(url) if url else None)
+        resolved = name or (_spdx_id(url) if url else None)
         if resolved:
             licenses.append(resolved)
     return Artifact(
@@ -216,7 +227,7 @@ class Manifest:
         for entry in _split_unquoted(self.attributes.get("Bundle-License", ""), ","):
             name = _split_unquoted(entry, ";")[0].strip(' "')
             # LIMITATION: license URLs are not mapped to SPDX ids (needs the SPDX seeAlso index).
-            if name and (spdx_id := spdx.fixup_id(name)):
+            if name and (spdx_id := _spdx_id(name)):
                 found.append(spdx_id)
         return tuple(found)
 
