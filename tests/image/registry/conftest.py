@@ -26,7 +26,7 @@ import pytest
 from hullscan.image.registry import RegistryOptions
 
 USER = "hullscan-user"
-PASSWORD = "pw-Zq8r!x3"  # noqa: S105 - a test password, grepped for in logs
+PASSWORD = "pw-Zq8r!x3"  # a test password, grepped for in logs
 
 # name -> (skopeo source inside images_dir, repository:tag, extra skopeo flags, layers.tsv stem)
 PUSHES: dict[str, tuple[str, str, tuple[str, ...], str]] = {
@@ -46,7 +46,9 @@ PUSHES: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "go-hello": ("go-hello.oci.tar:go-hello", "hullscan/go-hello:latest", (), ""),
 }  # fmt: skip
 
-_ACCESS = re.compile(r'"(GET|HEAD|POST|PUT|PATCH) (\S+) HTTP/[\d.]+" (\d{3}) \S+ "[^"]*" "([^"]*)"')
+_ACCESS = re.compile(
+    r'"(GET|HEAD|POST|PUT|PATCH) (\S+) HTTP/[\d.]+" (\d{3}) \S+ "[^"]*" "([^"]*)"'
+)
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,9 @@ def push_all(registry: LocalRegistry, images_dir: Path) -> None:
         ref = f"{registry.host}/{dest}"
         cmd = ["skopeo", "copy", "-q", "--dest-tls-verify=false", *flags,
                f"oci-archive:{images_dir / source}", f"docker://{ref}"]  # fmt: skip
-        running.append((name, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
+        running.append(
+            (name, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        )
         registry.refs[name] = ref
         if len(running) >= 2:
             reap(*running.pop(0))

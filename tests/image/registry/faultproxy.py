@@ -11,6 +11,7 @@ body bytes, a stall, a trickle, a server that ignores Range, a redirect to anoth
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
 import re
@@ -33,8 +34,9 @@ class Fault:
     kinds: ``status`` (answer ``status`` with ``headers``), ``reset`` (send ``after`` body
     bytes, then RST), ``corrupt`` (flip one body byte), ``stall`` (send ``after`` body bytes,
     or nothing when ``after`` is -1, then wait ``seconds``), ``trickle`` (send ``after``-byte
-    pieces every ``seconds``; with ``upto``, stall for good after that many bytes), ``norange`` (drop the Range header), ``redirect`` (307 to the
-    same path on ``localhost``, another origin). ``times`` -1 means every matching request.
+    pieces every ``seconds``; with ``upto``, stall for good after that many bytes),
+    ``norange`` (drop the Range header), ``redirect`` (307 to the same path on ``localhost``,
+    another origin). ``times`` -1 means every matching request.
     """
 
     kind: str
@@ -78,7 +80,9 @@ class FaultProxy:
         self._server.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self.port = self._server.server_address[1]
         self.host = f"127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     def __enter__(self) -> FaultProxy:
         self._thread.start()
@@ -115,10 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def finish(self) -> None:
-        try:
+        with contextlib.suppress(OSError):  # the socket may be reset on purpose
             super().finish()
-        except OSError:
-            pass
 
     def do_GET(self) -> None:
         self._handle()

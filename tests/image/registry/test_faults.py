@@ -7,6 +7,8 @@ and, where time matters, the elapsed time against the deadline.
 from __future__ import annotations
 
 import hashlib
+import re
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -36,8 +38,12 @@ def proxy(registry_images: LocalRegistry) -> Iterator[FaultProxy]:
         yield running
 
 
-def _source(proxy: FaultProxy, options: RegistryOptions, tag: str = "amd64") -> RegistrySource:
-    return open_registry_source(f"{proxy.host}/{REPO}:{tag}", options)
+def _ref(proxy: FaultProxy) -> str:
+    return f"{proxy.host}/{REPO}:amd64"
+
+
+def _source(proxy: FaultProxy, options: RegistryOptions) -> RegistrySource:
+    return open_registry_source(_ref(proxy), options)
 
 
 def _read_layer(source: RegistrySource) -> tuple[LayerRef, str]:
@@ -47,6 +53,21 @@ def _read_layer(source: RegistrySource) -> tuple[LayerRef, str]:
         while chunk := blob.read(1 << 16):
             digest.update(chunk)
     return layer, f"sha256:{digest.hexdigest()}"
+
+
+def _failure(
+    ref: str, options: RegistryOptions, blob: bool, expect: type[HullscanError] = RegistryError
+) -> tuple[str, float]:
+    """Run a pull that must fail: its one-line message and how long it took."""
+    start = time.monotonic()
+    with pytest.raises(expect) as err, open_registry_source(ref, options) as source:
+        if blob:
+            _read_layer(source)
+        else:
+            source.resolve()
+    message = str(err.value)
+    assert "\n" not in message
+    return message, time.monotonic() - start
 
 
 def test_5xx_burst_is_retried(proxy: FaultProxy, fast_options: RegistryOptions) -> None:
@@ -64,11 +85,8 @@ def test_persistent_5xx_gives_up_with_one_error(
     proxy: FaultProxy, fast_options: RegistryOptions
 ) -> None:
     proxy.add(Fault("status", r"/manifests/", times=-1, status=503))
-    with pytest.raises(RegistryError) as err, _source(proxy, fast_options) as source:
-        source.resolve()
-    message = str(err.value)
+    message, _ = _failure(_ref(proxy), fast_options, blob=False)
     assert "HTTP 503 Service Unavailable (gave up after 5 attempts)" in message
-    assert "\n" not in message
     assert proxy.count(r"/manifests/") == 5
 
 
@@ -86,11 +104,9 @@ def test_429_asking_past_the_deadline_fails_at_once(
     proxy: FaultProxy, fast_options: RegistryOptions
 ) -> None:
     proxy.add(Fault("status", r"/manifests/", status=429, headers={"Retry-After": "120"}))
-    start = time.monotonic()
-    with pytest.raises(RegistryError, match=r"HTTP 429.*would pass the 5 s timeout"):
-        with _source(proxy, replace(fast_options, timeout=5.0)) as source:
-            source.resolve()
-    assert time.monotonic() - start < 1.0
+    message, elapsed = _failure(_ref(proxy), replace(fast_options, timeout=5.0), blob=False)
+    assert re.search(r"HTTP 429.*would pass the 5 s timeout", message)
+    assert elapsed < 1.0
 
 
 def test_connection_reset_mid_blob_resumes_with_range(
@@ -122,16 +138,14 @@ def test_reset_on_a_server_that_ignores_range(
 
 def test_reset_without_progress_gives_up(proxy: FaultProxy, fast_options: RegistryOptions) -> None:
     proxy.add(Fault("reset", BLOB, times=-1, after=0))
-    with pytest.raises(RegistryError, match=r"blob sha256:597e01.*gave up after 5 attempts"):
-        with _source(proxy, fast_options) as source:
-            _read_layer(source)
+    message, _ = _failure(_ref(proxy), fast_options, blob=True)
+    assert re.search(r"blob sha256:597e01.*gave up after 5 attempts", message)
 
 
 def test_wrong_blob_bytes_are_detected(proxy: FaultProxy, fast_options: RegistryOptions) -> None:
     proxy.add(Fault("corrupt", BLOB, times=-1))
-    with pytest.raises(DigestMismatchError, match="content does not match its digest"):
-        with _source(proxy, fast_options) as source:
-            _read_layer(source)
+    message, _ = _failure(_ref(proxy), fast_options, blob=True, expect=DigestMismatchError)
+    assert f"blob {LAYER_DIGEST}: content does not match its digest" in message
 
 
 def test_wrong_blob_bytes_fail_the_layer_walk(
@@ -150,41 +164,34 @@ def test_wrong_manifest_or_config_bytes_are_detected(
 ) -> None:
     proxy.add(Fault("corrupt", path, times=-1))
     digest = "sha256:df0313849e1e634a9bb35524f6fd83d39a85bb4e5f49d30a2170752dee8a5882"
-    with pytest.raises(DigestMismatchError), open_registry_source(
-        f"{proxy.host}/{REPO}@{digest}", fast_options
-    ) as source:
-        source.resolve()
+    ref = f"{proxy.host}/{REPO}@{digest}"
+    _failure(ref, fast_options, blob=False, expect=DigestMismatchError)
 
 
 def test_wrong_manifest_bytes_by_tag_are_detected(
     proxy: FaultProxy, fast_options: RegistryOptions
 ) -> None:
     proxy.add(Fault("corrupt", r"/manifests/amd64", times=-1))
-    with pytest.raises(DigestMismatchError, match="the digest the registry sent"):
-        with _source(proxy, fast_options) as source:
-            source.resolve()
+    message, _ = _failure(_ref(proxy), fast_options, blob=False, expect=DigestMismatchError)
+    assert "the digest the registry sent" in message
 
 
 def test_stall_before_the_manifest_ends_at_the_deadline(
     proxy: FaultProxy, fast_options: RegistryOptions
 ) -> None:
     proxy.add(Fault("stall", r"/manifests/amd64", times=-1, after=-1, seconds=30))
-    start = time.monotonic()
-    with pytest.raises(RegistryError, match=r"timed out after 1.5 s"):
-        with _source(proxy, replace(fast_options, timeout=1.5)) as source:
-            source.resolve()
-    assert time.monotonic() - start < 1.5 + SLACK
+    message, elapsed = _failure(_ref(proxy), replace(fast_options, timeout=1.5), blob=False)
+    assert "timed out after 1.5 s" in message
+    assert 1.5 <= elapsed < 1.5 + SLACK
 
 
 def test_stall_mid_blob_ends_at_the_deadline(
     proxy: FaultProxy, fast_options: RegistryOptions
 ) -> None:
     proxy.add(Fault("stall", BLOB, times=-1, after=200_000, seconds=30))
-    start = time.monotonic()
-    with pytest.raises(RegistryError, match=r"timed out after 2 s"):
-        with _source(proxy, replace(fast_options, timeout=2.0)) as source:
-            _read_layer(source)
-    assert time.monotonic() - start < 2.0 + SLACK
+    message, elapsed = _failure(_ref(proxy), replace(fast_options, timeout=2.0), blob=True)
+    assert f"timed out after 2 s while {proxy.host}/{REPO}:amd64 layer 1 blob" in message
+    assert 2.0 <= elapsed < 2.0 + SLACK
 
 
 def test_late_stall_is_cut_by_the_watchdog(
@@ -193,23 +200,19 @@ def test_late_stall_is_cut_by_the_watchdog(
     """The blob opens with ~2.5 s left, trickles for ~1.5 s, then stalls: without the watchdog
     the read would wait its full 2.5 s read timeout, ending about 1.5 s past the deadline."""
     proxy.add(Fault("trickle", BLOB, times=1, after=8_000, seconds=0.1, upto=120_000))
-    start = time.monotonic()
     options = replace(fast_options, timeout=2.5, retries=0)
-    with pytest.raises(RegistryError, match="timed out after 2.5 s"):
-        with _source(proxy, options) as source:
-            _read_layer(source)
-    assert time.monotonic() - start < 2.5 + SLACK
+    message, elapsed = _failure(_ref(proxy), options, blob=True)
+    assert "timed out after 2.5 s" in message
+    assert 2.5 <= elapsed < 2.5 + SLACK
 
 
 def test_slow_trickle_ends_at_the_deadline(
     proxy: FaultProxy, fast_options: RegistryOptions
 ) -> None:
     proxy.add(Fault("trickle", BLOB, times=-1, after=4096, seconds=0.05))
-    start = time.monotonic()
-    with pytest.raises(RegistryError, match="timed out after 1.5 s"):
-        with _source(proxy, replace(fast_options, timeout=1.5)) as source:
-            _read_layer(source)
-    assert time.monotonic() - start < 1.5 + SLACK
+    message, elapsed = _failure(_ref(proxy), replace(fast_options, timeout=1.5), blob=True)
+    assert "timed out after 1.5 s" in message
+    assert 1.5 <= elapsed < 1.5 + SLACK
 
 
 def test_short_stall_is_retried_within_the_deadline(
@@ -224,13 +227,9 @@ def test_short_stall_is_retried_within_the_deadline(
 
 
 def test_connection_refused_is_one_clear_error(fast_options: RegistryOptions) -> None:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    start = time.monotonic()
-    with pytest.raises(RegistryError, match=r"cannot connect.*gave up after 5 attempts"):
-        with open_registry_source(f"127.0.0.1:{port}/x/y:z", fast_options) as source:
-            source.resolve()
-    assert time.monotonic() - start < 2.0
+    message, elapsed = _failure(f"127.0.0.1:{port}/x/y:z", fast_options, blob=False)
+    assert re.search(r"cannot connect.*gave up after 5 attempts", message)
+    assert elapsed < 2.0

@@ -165,7 +165,9 @@ def test_the_layer_walk_reads_registry_blobs(
     assert "var/lib/dpkg/status" in result.paths
 
 
-@pytest.mark.parametrize(("name", "manifests"), [("debian-python-app", 1), ("busybox-multiarch", 2)])
+@pytest.mark.parametrize(
+    ("name", "manifests"), [("debian-python-app", 1), ("busybox-multiarch", 2)]
+)
 def test_resolve_fetches_no_layer_blob(
     name: str, manifests: int, registry_images: LocalRegistry, fast_options: RegistryOptions
 ) -> None:
@@ -200,7 +202,9 @@ def test_unknown_tag_and_repository_are_one_clear_error(
 def test_htpasswd_registry_with_credentials(
     auth_registry: LocalRegistry, fast_options: RegistryOptions
 ) -> None:
-    options = replace(fast_options, username=auth_registry.username, password=auth_registry.password)
+    options = replace(
+        fast_options, username=auth_registry.username, password=auth_registry.password
+    )
     ref = auth_registry.ref("busybox-amd64")
     meta = _resolve(ref, options)
     _assert_matches_tsv(meta, "busybox-amd64")
