@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from hullscan.errors import RegistryError
+from hullscan.errors import HullscanError, RegistryError
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,12 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 class Deadline:
     """A point in time (monotonic) that no registry operation may run past."""
 
-    def __init__(self, seconds: float, what: str) -> None:
+    def __init__(
+        self, seconds: float, what: str, error: type[HullscanError] = RegistryError
+    ) -> None:
         self.seconds = seconds
         self.what = what
+        self._error = error
         self._end = time.monotonic() + seconds
 
     def remaining(self) -> float:
@@ -44,10 +47,10 @@ class Deadline:
     def expired(self) -> bool:
         return self.remaining() <= 0
 
-    def error(self, doing: str) -> RegistryError:
-        return RegistryError(
+    def error(self, doing: str) -> HullscanError:
+        return self._error(
             f"{self.what}: timed out after {self.seconds:g} s while {doing} "
-            "(raise --timeout for slow registries)"
+            "(raise --timeout if it is just slow)"
         )
 
     def check(self, doing: str) -> None:
