@@ -37,3 +37,13 @@ def fixtures_dir(shared: Path) -> Path:
 @pytest.fixture(scope="session")
 def advisories_dir(shared: Path) -> Path:
     return shared / "data" / "advisories"
+
+
+@pytest.fixture(scope="session")
+def vulndb_path(advisories_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A vulnerability database built once per session from all shared advisory data."""
+    from hullscan.vulndb.build import build_database
+
+    path = tmp_path_factory.mktemp("vulndb") / "hullscan.db"
+    build_database(advisories_dir, path, offline=True)
+    return path

@@ -161,7 +161,10 @@ class Matcher:
         description = next((d.details for rid, d in docs if rid in own and d.details), "")
         description = description or (nvd.description if nvd else "")
         description = description or next((d.details for _, d in docs if d.details), "")
+        # A DSA's summary ("openssl - security update") only names the package: a line of
+        # the vulnerability's own description says more.
         title = next((d.summary for rid, d in docs if rid in own and d.summary), "")
+        title = title or _first_line(description)
         title = title or next((d.summary for _, d in docs if d.summary), "")
         return Finding(
             id=vuln,
@@ -177,7 +180,7 @@ class Matcher:
             kev_date_added=cve.kev_date if cve else "",
             epss=cve.epss if cve else None,
             epss_percentile=cve.epss_percentile if cve else None,
-            title=title or _first_line(description),
+            title=title,
             description=description,
             published=next((d.published for _, d in docs if d.published), "")
             or (nvd.published if nvd else ""),

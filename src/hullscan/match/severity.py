@@ -3,8 +3,8 @@
 The vendor of the matched package knows its build best, so its word comes first: an explicit
 severity label in a record (GHSA's reviewed ``database_specific.severity``, a distro's
 per-package urgency or severity), then a CVSS vector the record carries. Only when the
-matched records say nothing does NVD's assessment decide: NVD's own (Primary) metric, newest
-CVSS version first, else a CNA's. Scores map to levels by the CVSS specification's ranges.
+matched records say nothing does NVD's assessment decide: NVD's own (Primary) CVSS v4/v3.x
+metric, else a CNA's v4/v3.x, else v2. Scores map to levels by the CVSS specification's ranges.
 """
 
 from __future__ import annotations
@@ -75,8 +75,16 @@ def record_cvss(source: str, entries: Iterable[tuple[str, str]]) -> list[CVSS]:
 
 
 def nvd_cvss(entries: Sequence[CvssEntry]) -> list[CVSS]:
-    """NVD's metrics as CVSS values: NVD's own first, then CNAs', newest version first."""
-    ordered = sorted(entries, key=lambda e: (not e.primary, -_VERSION_ORDER.get(e.version, 0)))
+    """NVD's metrics as CVSS values, the one to rank by first: NVD's own v4/v3.x, then a
+    CNA's v4/v3.x, and only then v2 (retired, and it scores the same flaw differently)."""
+    ordered = sorted(
+        entries,
+        key=lambda e: (
+            e.version.startswith("2"),
+            not e.primary,
+            -_VERSION_ORDER.get(e.version, 0),
+        ),
+    )
     return [CVSS(e.version, e.vector, e.score, e.source or "nvd") for e in ordered]
 
 
