@@ -12,6 +12,7 @@ into its timeouts, retries with backoff on network errors, 5xx and 429, and a fr
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
 import json
@@ -22,7 +23,6 @@ from dataclasses import dataclass
 from typing import IO, Any, NoReturn
 from urllib.parse import urlsplit
 
-import certifi
 import httpx
 
 from hullscan.errors import DigestMismatchError, ImageError, RegistryError
@@ -99,20 +99,28 @@ class Manifest:
 
 
 def ssl_verify(options: RegistryOptions) -> ssl.SSLContext | bool:
-    """What httpx verifies TLS with: nothing (--insecure), its default, or that plus --ca-cert.
+    """What httpx verifies TLS with: nothing (--insecure), or the trust store plus --ca-cert.
 
-    The default honours SSL_CERT_FILE/SSL_CERT_DIR (httpx's trust_env); ``--ca-cert`` adds to
-    that trust rather than replacing it, so one scan can reach a private mirror and Docker Hub.
+    The trust store is SSL_CERT_FILE/SSL_CERT_DIR when set, else certifi's bundle, as httpx
+    picks it; ``--ca-cert`` adds to it rather than replacing it, so one scan can reach a
+    private mirror and Docker Hub. Contexts are cached: loading the bundle takes ~60 ms, more
+    than resolving an image on a near registry.
     """
     if options.insecure:
         return False
-    if options.ca_cert is None:
-        return True
-    context = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or certifi.where())
-    try:
-        context.load_verify_locations(cafile=str(options.ca_cert))
-    except (OSError, ssl.SSLError) as err:
-        raise RegistryError(f"--ca-cert {options.ca_cert}: not a PEM CA bundle ({err})") from err
+    env = (os.environ.get("SSL_CERT_FILE", ""), os.environ.get("SSL_CERT_DIR", ""))
+    return _ssl_context(env, str(options.ca_cert or ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _ssl_context(env: tuple[str, str], ca_cert: str) -> ssl.SSLContext:
+    """``env`` is only the cache key: httpx reads SSL_CERT_FILE/SSL_CERT_DIR itself."""
+    context = httpx.create_ssl_context(trust_env=True)
+    if ca_cert:
+        try:
+            context.load_verify_locations(cafile=ca_cert)
+        except (OSError, ssl.SSLError) as err:
+            raise RegistryError(f"--ca-cert {ca_cert}: not a PEM CA bundle ({err})") from err
     return context
 
 
