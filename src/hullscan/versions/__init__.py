@@ -29,6 +29,7 @@ from hullscan.versions.ecosystems import ECOSYSTEMS, comparator_for, scheme_of
 
 __all__ = [
     "ECOSYSTEMS",
+    "KeyFn",
     "Scheme",
     "SortKey",
     "Version",

@@ -263,8 +263,10 @@ def _parse_set(text: str, loose: bool, include_pre: bool) -> list[NpmComparator]
     tokens = [gte0.sub("", c.strip(), count=1) for c in _SPACES.split(expanded)]
     if loose:
         tokens = [c for c in tokens if _LOOSE.comparator.match(c)]
+    # All comparators are built first: an invalid one fails the range even after a null set.
+    comparators = [_comparator(c, pats, loose) for c in tokens]
     by_value: dict[str, NpmComparator] = {}
-    for comparator in (_comparator(c, pats, loose) for c in tokens):
+    for comparator in comparators:
         if comparator.value == _NULL_SET:
             return [comparator]
         by_value[comparator.value] = comparator
