@@ -152,8 +152,8 @@ def push_all(registry: LocalRegistry, images_dir: Path) -> None:
 
     for name, (source, dest, flags, _) in PUSHES.items():
         ref = f"{registry.host}/{dest}"
-        cmd = ["skopeo", "copy", "-q", "--dest-tls-verify=false", *flags,
-               f"oci-archive:{images_dir / source}", f"docker://{ref}"]  # fmt: skip
+        cmd = ["skopeo", "copy", "-q", "--dest-tls-verify=false", *flags]
+        cmd += [f"oci-archive:{images_dir / source}", f"docker://{ref}"]
         running.append(
             (name, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
         )
@@ -212,8 +212,8 @@ def auth_registry(
 @pytest.fixture
 def fast_options() -> RegistryOptions:
     """Options with millisecond backoff, so retry tests stay quick; no Docker config."""
-    return RegistryOptions(backoff=0.01, max_backoff=0.05, timeout=20.0,
-                           docker_config=Path("/nonexistent/config.json"))  # fmt: skip
+    no_config = Path("/nonexistent/config.json")
+    return RegistryOptions(backoff=0.01, max_backoff=0.05, timeout=20.0, docker_config=no_config)
 
 
 @pytest.fixture(autouse=True)

@@ -133,6 +133,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         proxy = self.proxy
+        if "://" in self.path:  # absolute-form: a client using this as its HTTP proxy
+            parts = urlsplit(self.path)
+            self.path = parts.path + (f"?{parts.query}" if parts.query else "")
         headers = {k.lower(): v for k, v in self.headers.items()}
         proxy.seen.append(Seen(self.command, self.path, headers))
         path = urlsplit(self.path).path

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from hullscan.errors import RegistryError, UsageError
-from hullscan.image.interface import Platform
+from hullscan.errors import ImageError, RegistryError, UsageError
+from hullscan.image.interface import MediaType, Platform
 from hullscan.image.registry import RegistryOptions, add_registry_args, registry_options_from_args
 from hullscan.image.registry.auth import (
     Challenge,
@@ -21,7 +21,7 @@ from hullscan.image.registry.auth import (
     parse_challenges,
     resolve_credentials,
 )
-from hullscan.image.registry.client import RegistryClient
+from hullscan.image.registry.client import RegistryClient, manifest_media_type
 from hullscan.image.registry.redact import REDACTED, Redactor, safe_url
 from hullscan.image.registry.reference import parse_reference
 
@@ -234,3 +234,35 @@ def test_bad_ca_bundle_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_text("not a certificate")
     with pytest.raises(RegistryError, match="not a PEM CA bundle"):
         RegistryClient(parse_reference("h.example/a"), RegistryOptions(ca_cert=bad))
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "expected"),
+    [
+        ({"mediaType": MediaType.DOCKER_MANIFEST.value}, "", MediaType.DOCKER_MANIFEST.value),
+        ({"config": {}, "layers": []}, MediaType.OCI_MANIFEST.value + "; charset=utf-8",
+         MediaType.OCI_MANIFEST.value),
+        ({"manifests": []}, MediaType.DOCKER_LIST.value, MediaType.DOCKER_LIST.value),
+        ({"manifests": []}, "application/json", MediaType.OCI_INDEX.value),
+        ({"config": {}, "layers": []}, "text/plain", MediaType.OCI_MANIFEST.value),
+    ],
+)  # fmt: skip
+def testmanifest_media_type_from_body_header_or_shape(
+    data: dict[str, object], content_type: str, expected: str
+) -> None:
+    assert manifest_media_type(data, content_type, "m") == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "message"),
+    [
+        ({"schemaVersion": 1, "fsLayers": []}, "", "schema 1"),
+        ({}, "application/vnd.docker.distribution.manifest.v1+prettyjws", "schema 1"),
+        ({"mediaType": "application/vnd.example+json"}, "", "unknown manifest media type"),
+    ],
+)
+def test_unreadable_manifest_types(
+    data: dict[str, object], content_type: str, message: str
+) -> None:
+    with pytest.raises(ImageError, match=message):
+        manifest_media_type(data, content_type, "m")

@@ -16,7 +16,7 @@ from dataclasses import replace
 import pytest
 
 from hullscan.errors import DigestMismatchError, HullscanError, RegistryError
-from hullscan.image.interface import LayerRef
+from hullscan.image.interface import LayerRef, MediaType
 from hullscan.image.registry import RegistryOptions, RegistrySource, open_registry_source
 from hullscan.image.walk import walk_blob
 from hullscan.inventory.interface import AnalyzerOptions
@@ -233,3 +233,34 @@ def test_connection_refused_is_one_clear_error(fast_options: RegistryOptions) ->
     message, elapsed = _failure(f"127.0.0.1:{port}/x/y:z", fast_options, blob=False)
     assert re.search(r"cannot connect.*gave up after 5 attempts", message)
     assert elapsed < 2.0
+
+
+def test_accept_lists_every_manifest_type(
+    proxy: FaultProxy, fast_options: RegistryOptions
+) -> None:
+    with _source(proxy, fast_options) as source:
+        source.resolve()
+    accept = next(s.headers["accept"] for s in proxy.seen if "/manifests/" in s.path)
+    assert {t.strip() for t in accept.split(",")} == {
+        MediaType.OCI_INDEX.value,
+        MediaType.OCI_MANIFEST.value,
+        MediaType.DOCKER_LIST.value,
+        MediaType.DOCKER_MANIFEST.value,
+    }
+
+
+def test_proxy_from_the_environment(
+    proxy: FaultProxy, fast_options: RegistryOptions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY is honoured: a host that does not resolve is reached through the proxy."""
+    monkeypatch.setenv("HTTP_PROXY", f"http://{proxy.host}")
+    monkeypatch.setenv("HTTPS_PROXY", f"http://{proxy.host}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    options = replace(fast_options, insecure=True)
+    with open_registry_source(f"registry.invalid:5000/{REPO}:amd64", options) as source:
+        layer, digest = _read_layer(source)
+    assert digest == layer.digest
+    assert {s.headers["host"] for s in proxy.seen if s.path.startswith("/v2/")} == {
+        "registry.invalid:5000"
+    }

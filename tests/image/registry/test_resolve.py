@@ -80,13 +80,20 @@ def _assert_matches_tsv(meta: ImageMeta, stem: str, same_manifest: bool = True) 
     assert [(x.digest, x.size, x.diff_id, x.created_by) for x in meta.layers] == rows
 
 
+@pytest.mark.parametrize("auth", ["anonymous", "htpasswd"])
 @pytest.mark.parametrize("name", SAME_AS_ARCHIVE)
 def test_resolves_like_the_archive_by_tag_and_digest(
-    name: str, registry_images: LocalRegistry, fast_options: RegistryOptions
+    name: str, auth: str, request: pytest.FixtureRequest, fast_options: RegistryOptions
 ) -> None:
-    ref = registry_images.ref(name)
+    registry: LocalRegistry = request.getfixturevalue(
+        "registry_images" if auth == "anonymous" else "auth_registry"
+    )
+    options = replace(
+        fast_options, username=registry.username or None, password=registry.password or None
+    )
+    ref = registry.ref(name)
     expected = _archive_meta(name)
-    by_tag = _resolve(ref, fast_options)
+    by_tag = _resolve(ref, options)
     _assert_same_image(by_tag, expected)
     repo = ref.rsplit(":", 1)[0]
     assert by_tag.name == ref
@@ -94,7 +101,7 @@ def test_resolves_like_the_archive_by_tag_and_digest(
     assert by_tag.repo_digests == (f"{repo}@{expected.manifest_digest}",)
     if PUSHES[name][3]:
         _assert_matches_tsv(by_tag, PUSHES[name][3])
-    by_digest = _resolve(f"{repo}@{expected.manifest_digest}", fast_options)
+    by_digest = _resolve(f"{repo}@{expected.manifest_digest}", options)
     _assert_same_image(by_digest, expected)
     assert by_digest.repo_tags == ()
 
@@ -206,13 +213,10 @@ def test_htpasswd_registry_with_credentials(
         fast_options, username=auth_registry.username, password=auth_registry.password
     )
     ref = auth_registry.ref("busybox-amd64")
-    meta = _resolve(ref, options)
-    _assert_matches_tsv(meta, "busybox-amd64")
-    by_digest = _resolve(meta.repo_digests[0], options)
-    assert by_digest.config_digest == meta.config_digest
-    multi = _resolve(auth_registry.ref("busybox-multiarch"),
-                     replace(options, platform=Platform.parse("linux/arm64/v8")))  # fmt: skip
+    arm = replace(options, platform=Platform.parse("linux/arm64/v8"))
+    multi = _resolve(auth_registry.ref("busybox-multiarch"), arm)
     _assert_matches_tsv(multi, "busybox-arm64")
+    assert _resolve(multi.repo_digests[0], arm).manifest_digest == multi.manifest_digest
     with open_registry_source(ref, options) as source:
         layer = source.resolve().layers[0]
         with source.open_blob(layer) as blob:

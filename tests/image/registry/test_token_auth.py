@@ -137,9 +137,8 @@ def test_credential_helpers(
     answer = json.dumps({"ServerURL": token_proxy.host, "Username": USER, "Secret": PASSWORD})
     _helper(bin_dir, "hstest", f"cat > '{tmp_path}/asked'\necho '{answer}'")
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    entry = {"credsStore": "hstest"} if key == "credsStore" else {
-        "credHelpers": {token_proxy.host: "hstest"}
-    }  # fmt: skip
+    helpers = {"credHelpers": {token_proxy.host: "hstest"}}
+    entry = {"credsStore": "hstest"} if key == "credsStore" else helpers
     config = tmp_path / "config.json"
     config.write_text(json.dumps(entry))
     _pull(f"{token_proxy.host}/{REPO}:amd64", replace(fast_options, docker_config=config))
@@ -169,8 +168,8 @@ def test_redirect_to_another_origin_drops_the_token(
     token_proxy: FaultProxy, fast_options: RegistryOptions
 ) -> None:
     token_proxy.add(Fault("redirect", r"/blobs/sha256:597e01", times=1))
-    _pull(f"{token_proxy.host}/{REPO}:amd64", replace(fast_options, username=USER,
-                                                     password=PASSWORD))  # fmt: skip
+    options = replace(fast_options, username=USER, password=PASSWORD)
+    _pull(f"{token_proxy.host}/{REPO}:amd64", options)
     redirected = [s for s in token_proxy.seen if "redirected=1" in s.path]
     assert len(redirected) == 1
     assert redirected[0].headers["host"].startswith("localhost:")

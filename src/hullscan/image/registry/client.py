@@ -139,7 +139,7 @@ def registry_error_detail(body: bytes) -> str:
     return text[:200]
 
 
-def _manifest_media_type(data: dict[str, Any], content_type: str, what: str) -> str:
+def manifest_media_type(data: dict[str, Any], content_type: str, what: str) -> str:
     """The body's ``mediaType``, else the Content-Type, else what the fields imply."""
     declared = data.get("mediaType")
     if isinstance(declared, str) and declared:
@@ -510,7 +510,7 @@ class RegistryClient:
             raise ImageError(f"{what}: is not valid JSON ({err})") from err
         if not isinstance(data, dict):
             raise ImageError(f"{what}: is not a JSON object")
-        media_type = _manifest_media_type(data, response.headers.get("content-type", ""), what)
+        media_type = manifest_media_type(data, response.headers.get("content-type", ""), what)
         return Manifest(digest, media_type, data)
 
     def blob_bytes(self, ep: Endpoint, digest: str, limit: int, what: str) -> bytes:
