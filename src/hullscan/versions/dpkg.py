@@ -42,13 +42,16 @@ def _char_order(c: str) -> int:
     return ord(c) + 256
 
 
+_ORDER = {chr(i): _char_order(chr(i)) for i in range(128)}
+
+
 def part_key(part: str) -> tuple[int, ...]:
     """Sort key of one upstream-version or revision string under dpkg's ``verrevcmp``."""
     out: list[int] = []
     for non_digits, digits in _RUN.findall(part or "0"):
         if not non_digits and not digits:
             continue
-        out.extend(_char_order(c) for c in non_digits)
+        out += [_ORDER.get(c) or _char_order(c) for c in non_digits]
         out.append(0)
         out.append(int(digits) if digits else 0)
     out.append(0)
