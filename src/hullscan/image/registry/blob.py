@@ -40,8 +40,10 @@ class BlobStream(io.RawIOBase):
         self._digest = digest
         self._size = size
         self._what = what
-        algo = digest.partition(":")[0]
-        self._hash = hashlib.new(algo)
+        try:
+            self._hash = hashlib.new(digest.partition(":")[0])
+        except ValueError:
+            raise ImageError(f"{what}: unsupported digest {digest!r}") from None
         self._offset = 0
         self._skip = 0
         self._pending = b""

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from hullscan.errors import DigestMismatchError, ImageError, RegistryError
+from hullscan.image.archive import check_digest
 from hullscan.image.interface import INDEX_TYPES, MANIFEST_TYPES, MediaType
 from hullscan.image.registry.auth import (
     Challenge,
@@ -68,6 +69,10 @@ MAX_CONFIG = 16 << 20
 _MAX_TOKEN = 1 << 20
 _MAX_ERROR_BODY = 64 << 10
 _TLS_UNTRUSTED = "CERTIFICATE_VERIFY_FAILED"
+NEEDS_CREDENTIALS = (
+    "authentication required; pass --username with --password-stdin, set "
+    "HULLSCAN_USERNAME/HULLSCAN_PASSWORD, or docker login"
+)
 _BLOB_BUFFER = 1 << 20
 
 
@@ -79,7 +84,6 @@ class Endpoint:
     auth_key: str
     scheme: str = ""
     plain_ok: bool = False
-    mirror: bool = False
     ready: bool = False
     authorization: str = ""
     credentials: Credentials | None = None
@@ -160,13 +164,8 @@ def manifest_media_type(data: dict[str, Any], content_type: str, what: str) -> s
     return media_type
 
 
-def check_blob_digest(data: bytes, digest: str, what: str) -> None:
-    algo, _, expected = digest.partition(":")
-    actual = hashlib.new(algo, data).hexdigest()
-    if actual != expected:
-        raise DigestMismatchError(
-            f"{what}: content does not match its digest (expected {digest}, got {algo}:{actual})"
-        )
+def _basic(creds: Credentials) -> str:
+    return "Basic " + base64.b64encode(f"{creds.username}:{creds.password}".encode()).decode()
 
 
 class RegistryClient:
@@ -202,7 +201,6 @@ class RegistryClient:
                         auth_key=host,
                         scheme=scheme if sep else "",
                         plain_ok=self.options.insecure or is_local_host(host),
-                        mirror=True,
                     )
                 )
         host = self.reference.api_host
@@ -221,14 +219,9 @@ class RegistryClient:
     def redact(self, text: str) -> str:
         return self.redactor.redact(text)
 
-    def attempts(self, what: str, retries: int | None = None) -> Attempts:
-        return Attempts(
-            self.deadline,
-            what,
-            self.options.retries if retries is None else retries,
-            self.options.backoff,
-            self.options.max_backoff,
-        )
+    def attempts(self, what: str) -> Attempts:
+        options = self.options
+        return Attempts(self.deadline, what, options.retries, options.backoff, options.max_backoff)
 
     # -- requests --------------------------------------------------------------------------
 
@@ -292,10 +285,9 @@ class RegistryClient:
         headers: dict[str, str] | None = None,
         authenticate: bool = True,
         data: dict[str, str] | None = None,
-        retries: int | None = None,
     ) -> tuple[httpx.Response, bytes]:
         """A whole small response (manifest, config, token, error): status and body."""
-        tries = self.attempts(what, retries)
+        tries = self.attempts(what)
         while True:
             response = self.send(ep, method, url, what, tries, headers, authenticate, data)
             watchdog = Watchdog(response, self.deadline)
@@ -339,8 +331,7 @@ class RegistryClient:
             reason = (
                 f"credentials from {creds.origin} were not accepted"
                 if creds is not None
-                else "authentication required; pass --username with --password-stdin, set "
-                "HULLSCAN_USERNAME/HULLSCAN_PASSWORD, or docker login"
+                else NEEDS_CREDENTIALS
             )
         elif status == 403:
             reason = "access denied" + (f" for credentials from {creds.origin}" if creds else "")
@@ -359,6 +350,7 @@ class RegistryClient:
         if ep.ready:
             return
         if ep.credentials is None:
+            self.deadline.check(f"{ep.host}: reading credentials")
             ep.credentials = resolve_credentials(
                 ep.auth_key,
                 self.options,
@@ -407,23 +399,14 @@ class RegistryClient:
                 return
         if any(c.scheme == "basic" for c in challenges):
             if creds is None or not creds.password:
-                self._raise_needs_credentials(what)
-            value = (
-                "Basic " + base64.b64encode(f"{creds.username}:{creds.password}".encode()).decode()
-            )
+                raise RegistryError(f"{what}: {NEEDS_CREDENTIALS}")
+            value = _basic(creds)
             if ep.authorization == value:
                 raise RegistryError(f"{what}: credentials from {creds.origin} were not accepted")
             ep.authorization = value
             return
         schemes = ", ".join(sorted({c.scheme for c in challenges})) or "none named"
         raise RegistryError(f"{what}: registry asks for unsupported authentication ({schemes})")
-
-    @staticmethod
-    def _raise_needs_credentials(what: str) -> NoReturn:
-        raise RegistryError(
-            f"{what}: authentication required; pass --username with --password-stdin, set "
-            "HULLSCAN_USERNAME/HULLSCAN_PASSWORD, or docker login"
-        )
 
     def _fetch_token(
         self, ep: Endpoint, challenge: Challenge, creds: Credentials | None, what: str
@@ -460,16 +443,13 @@ class RegistryClient:
                 ep, "POST", realm, token_what, _MAX_TOKEN, authenticate=False, data=form
             )
         else:
-            headers = {}
-            if creds is not None and creds.password:
-                pair = f"{creds.username}:{creds.password}".encode()
-                headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+            headers = {"Authorization": _basic(creds)} if creds and creds.password else {}
             url = str(httpx.URL(realm).copy_merge_params(params))
             response, body = self.fetch(
                 ep, "GET", url, token_what, _MAX_TOKEN, headers, authenticate=False
             )
         if response.status_code in (401, 403) and creds is None:
-            self._raise_needs_credentials(what)
+            raise RegistryError(f"{what}: {NEEDS_CREDENTIALS}")
         if response.status_code != 200:
             self.status_error(ep, response, body, token_what)
         try:
@@ -494,7 +474,7 @@ class RegistryClient:
         if response.status_code != 200:
             self.status_error(ep, response, body, what)
         if ":" in ref:
-            check_blob_digest(body, ref, what)
+            check_digest(body, ref, what)
             digest = ref
         else:
             digest = "sha256:" + hashlib.sha256(body).hexdigest()
@@ -520,7 +500,7 @@ class RegistryClient:
         response, body = self.fetch(ep, "GET", url, what, limit, {"Accept-Encoding": "identity"})
         if response.status_code != 200:
             self.status_error(ep, response, body, what)
-        check_blob_digest(body, digest, what)
+        check_digest(body, digest, what)
         return body
 
     def blob_url(self, ep: Endpoint, digest: str) -> str:

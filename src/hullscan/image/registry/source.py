@@ -48,18 +48,18 @@ class RegistrySource(ImageSource):
     def resolve(self) -> ImageMeta:
         if self._meta is not None:
             return self._meta
-        endpoints = self._client.endpoints
-        for ep in endpoints:
+        *mirrors, own = self._client.endpoints
+        for ep in mirrors:
             try:
-                meta = self._resolve_on(ep)
+                return self._use(ep, self._resolve_on(ep))
             except (RegistryError, ImageError) as err:
-                if ep is endpoints[-1]:
-                    raise
                 log.warning("mirror %s: %s; trying the next source", ep.host, err)
-                continue
-            self._endpoint, self._meta = ep, meta
-            return meta
-        raise AssertionError("a reference always has its own registry as the last endpoint")
+        return self._use(own, self._resolve_on(own))
+
+    def _use(self, ep: Endpoint, meta: ImageMeta) -> ImageMeta:
+        """Remember where the image was found: its blobs come from the same host."""
+        self._endpoint, self._meta = ep, meta
+        return meta
 
     def _resolve_on(self, ep: Endpoint) -> ImageMeta:
         ref = self.reference
