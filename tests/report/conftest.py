@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import subprocess
 from dataclasses import replace
@@ -72,14 +73,17 @@ def sarif_multitool() -> list[str]:
         pytest.skip("npm is not installed: cannot install @microsoft/sarif-multitool")
     NPM_CACHE.mkdir(parents=True, exist_ok=True)
     tool = NPM_CACHE / "node_modules" / ".bin" / "sarif-multitool"
-    if not tool.exists():
-        subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "@microsoft/sarif-multitool"],
-            cwd=NPM_CACHE,
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
+    # xdist workers share the cache: one installs while the others wait on the lock.
+    with (NPM_CACHE / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not tool.exists():
+            subprocess.run(
+                [npm, "install", "--no-audit", "--no-fund", "@microsoft/sarif-multitool"],
+                cwd=NPM_CACHE,
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
     native = NPM_CACHE / "node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
     if native.exists():
         native.chmod(native.stat().st_mode | 0o100)
