@@ -21,7 +21,8 @@ from hullscan.image.registry.auth import (
     parse_challenges,
     resolve_credentials,
 )
-from hullscan.image.registry.client import RegistryClient, manifest_media_type
+from hullscan.image.registry.client import RegistryClient
+from hullscan.image.registry.manifest import manifest_media_type
 from hullscan.image.registry.redact import REDACTED, Redactor, safe_url
 from hullscan.image.registry.reference import parse_reference
 

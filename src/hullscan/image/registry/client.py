@@ -20,14 +20,13 @@ import logging
 import os
 import ssl
 from dataclasses import dataclass
-from typing import IO, Any, NoReturn
+from typing import IO, NoReturn
 from urllib.parse import urlsplit
 
 import httpx
 
 from hullscan.errors import DigestMismatchError, ImageError, RegistryError
 from hullscan.image.archive import check_digest
-from hullscan.image.interface import INDEX_TYPES, MANIFEST_TYPES, MediaType
 from hullscan.image.registry.auth import (
     Challenge,
     Credentials,
@@ -36,6 +35,7 @@ from hullscan.image.registry.auth import (
     token_from_response,
 )
 from hullscan.image.registry.blob import BlobStream
+from hullscan.image.registry.manifest import ACCEPT_MANIFESTS, Manifest, manifest_media_type
 from hullscan.image.registry.options import RegistryOptions
 from hullscan.image.registry.redact import Redactor, safe_url
 from hullscan.image.registry.reference import DOCKER_HUB, Reference, is_local_host
@@ -50,20 +50,6 @@ from hullscan.image.registry.transport import (
 
 log = logging.getLogger(__name__)
 
-ACCEPT_MANIFESTS = ", ".join(
-    (
-        MediaType.OCI_INDEX.value,
-        MediaType.DOCKER_LIST.value,
-        MediaType.OCI_MANIFEST.value,
-        MediaType.DOCKER_MANIFEST.value,
-    )
-)
-_SCHEMA1 = frozenset(
-    {
-        "application/vnd.docker.distribution.manifest.v1+json",
-        "application/vnd.docker.distribution.manifest.v1+prettyjws",
-    }
-)
 MAX_MANIFEST = 4 << 20  # containerd's limit: larger "manifests" are attacks or mistakes
 MAX_CONFIG = 16 << 20
 _MAX_TOKEN = 1 << 20
@@ -91,15 +77,6 @@ class Endpoint:
     @property
     def base(self) -> str:
         return f"{self.scheme}://{self.host}"
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """A manifest or index as fetched: its bytes' digest, its media type and its JSON."""
-
-    digest: str
-    media_type: str
-    data: dict[str, Any]
 
 
 def ssl_verify(options: RegistryOptions) -> ssl.SSLContext | bool:
@@ -141,27 +118,6 @@ def registry_error_detail(body: bytes) -> str:
     except (ValueError, AttributeError, IndexError, KeyError, TypeError):
         return ""
     return text[:200]
-
-
-def manifest_media_type(data: dict[str, Any], content_type: str, what: str) -> str:
-    """The body's ``mediaType``, else the Content-Type, else what the fields imply."""
-    declared = data.get("mediaType")
-    if isinstance(declared, str) and declared:
-        media_type = declared
-    else:
-        header = content_type.split(";", 1)[0].strip().lower()
-        if header in INDEX_TYPES or header in MANIFEST_TYPES or header in _SCHEMA1:
-            media_type = header
-        elif isinstance(data.get("manifests"), list):
-            media_type = MediaType.OCI_INDEX.value
-        else:
-            media_type = MediaType.OCI_MANIFEST.value
-    if media_type in _SCHEMA1 or data.get("schemaVersion") == 1:
-        # LIMITATION: Docker schema 1 manifests (deprecated in 2017) are not read.
-        raise ImageError(f"{what}: is a Docker schema 1 manifest; push it again as schema 2/OCI")
-    if media_type not in INDEX_TYPES and media_type not in MANIFEST_TYPES:
-        raise ImageError(f"{what}: unknown manifest media type {media_type!r}")
-    return media_type
 
 
 def _basic(creds: Credentials) -> str:

@@ -24,7 +24,8 @@ from hullscan.image.interface import (
     MediaType,
     Platform,
 )
-from hullscan.image.registry.client import MAX_CONFIG, Endpoint, Manifest, RegistryClient
+from hullscan.image.registry.client import MAX_CONFIG, Endpoint, RegistryClient
+from hullscan.image.registry.manifest import Manifest
 from hullscan.image.registry.options import RegistryOptions
 from hullscan.image.registry.reference import Reference, parse_reference
 
