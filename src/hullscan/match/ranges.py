@@ -25,6 +25,7 @@ from typing import Any
 from hullscan.errors import VersionError
 from hullscan.versions import satisfies
 from hullscan.vulndb import model
+from hullscan.vulndb.osv import complete_semver
 
 #: Order of event kinds at equal versions: an introduced-and-fixed-at-once range is empty.
 _KIND_ORDER = {model.INTRODUCED: 0, model.FIXED: 1, model.LAST_AFFECTED: 2, model.LIMIT: 3}
@@ -144,7 +145,8 @@ def _npm_fix(patched: str, key: Any, key_fn: KeyFn) -> str:
     """The lowest lower bound in a node-semver ``patched_versions`` range above the installed
     version: where an upgrade leaves the vulnerable range."""
     candidates: list[tuple[Any, str]] = []
-    for text in _LOWER_BOUND.findall(patched):
+    for bound_text in _LOWER_BOUND.findall(patched):
+        text = complete_semver(bound_text) or bound_text  # ">=3.11" means 3.11.0
         try:
             bound = key_fn(text)
         except VersionError:

@@ -156,6 +156,13 @@ def _checker(ecosystem: str) -> Callable[[str], object]:
     return key_function(ecosystem)
 
 
+def complete_semver(version: str) -> str | None:
+    """``1`` -> ``1.0.0``, ``1.2`` -> ``1.2.0``; None for anything else."""
+    if not _TRUNCATED.fullmatch(version):
+        return None
+    return ".".join((*version.split("."), "0", "0")[:3])
+
+
 def _checked(ecosystem: str, check: Callable[[str], object], version: str) -> str:
     """``version`` if its ecosystem can order it, else _BadEntry.
 
@@ -163,8 +170,8 @@ def _checked(ecosystem: str, check: Callable[[str], object], version: str) -> st
     SemVer rejects; like osv-scanner, they are read as ``1.0.0`` (missing parts are zero).
     """
     candidates = [version]
-    if scheme_of(ecosystem) in _SEMVER_SCHEMES and _TRUNCATED.fullmatch(version):
-        candidates.append(".".join((*version.split("."), "0", "0")[:3]))
+    if scheme_of(ecosystem) in _SEMVER_SCHEMES and (padded := complete_semver(version)):
+        candidates.append(padded)
     for candidate in candidates:
         try:
             check(candidate)

@@ -57,15 +57,16 @@ def discover(root: Path) -> Layout:
     if not root.is_dir():
         raise DatabaseError(f"{root}: not a folder of advisory data")
     osv: list[tuple[str, Path]] = []
-    for sub in sorted(p for p in root.iterdir() if p.is_dir()):
-        if sub.name in {"nvd", "kev", "epss"}:
-            continue
-        if (sub / "all.zip").is_file():
-            osv.append((f"osv:{sub.name}", sub / "all.zip"))
-        elif any(sub.glob("*.json")):
-            osv.append((f"osv:{sub.name}", sub))
-    if not osv and any(root.glob("*.json")):
-        osv.append((f"osv:{root.name}", root))
+    if any(root.glob("*.json")):
+        osv.append((f"osv:{root.name}", root))  # a folder of records (subfolders included)
+    else:
+        for sub in sorted(p for p in root.iterdir() if p.is_dir()):
+            if sub.name in {"nvd", "kev", "epss"}:
+                continue
+            if (sub / "all.zip").is_file():
+                osv.append((f"osv:{sub.name}", sub / "all.zip"))
+            elif any(sub.rglob("*.json")):
+                osv.append((f"osv:{sub.name}", sub))
     kev = tuple(
         p
         for p in _data_files(root / "kev", (".json", ".json.gz"))
