@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hullscan import versions
+from hullscan.errors import VersionError
 from hullscan.versions._common import sign
 from tests.versions.vectors import versions as vector_versions
 
@@ -137,7 +138,7 @@ def _check_total_order(cmp: Cmp, a: str, b: str, c: str) -> None:
 
 
 @pytest.mark.parametrize("ecosystem", sorted(SCHEMES))
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_compare_is_a_total_order(ecosystem: str, data: st.DataObject) -> None:
     strategy = _strategy(ecosystem)
@@ -162,3 +163,25 @@ def test_generated_versions_parse(ecosystem: str, data: st.DataObject) -> None:
     parsed = versions.parse(ecosystem, version)
     assert parsed == versions.parse(ecosystem, version)
     assert hash(parsed) == hash(versions.parse(ecosystem, version))
+
+
+_ANY_TEXT = st.text(
+    alphabet=st.sampled_from(list("0123456789.-_+~^:abcxyzRCvV* \u0661\u00e9!")), max_size=14
+) | st.text(max_size=8)
+
+
+@pytest.mark.parametrize("ecosystem", sorted(SCHEMES))
+@settings(max_examples=100, deadline=None)
+@given(a=_ANY_TEXT, b=_ANY_TEXT)
+def test_arbitrary_text_parses_or_raises_version_error(ecosystem: str, a: str, b: str) -> None:
+    """No input crashes a scheme with anything but VersionError (never a guessed order)."""
+    for version in (a, b):
+        try:
+            versions.key(ecosystem, version)
+        except VersionError as error:
+            assert repr(version) in str(error) or "..." in str(error)
+    try:
+        result = versions.compare(ecosystem, a, b)
+    except VersionError:
+        return
+    assert result in (-1, 0, 1)

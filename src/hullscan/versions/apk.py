@@ -63,6 +63,7 @@ Token = tuple[int, ...] | tuple[int, int | str] | tuple[int, tuple[int, int | st
 ApkKey = tuple[Token, ...]
 
 
+# LIMITATION: apk-tools wraps numbers above 2**64 - 1 (uint64); they compare exactly here.
 def _digits_end(text: str, pos: int) -> int:
     end = pos
     while end < len(text) and "0" <= text[end] <= "9":

@@ -305,12 +305,18 @@ def _ordering_hash(item: _Item) -> int:
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def key(version: str) -> MavenKey:
-    """Sort key of a Maven version; empty or over-long (> 256 characters) strings raise."""
+    """Sort key of a Maven version; empty, over-long (> 256 characters) or unparseable
+    strings raise."""
     if not version.strip():
         raise invalid(Scheme.MAVEN, version, "empty")
     if len(version) > MAX_LENGTH:
         raise invalid(Scheme.MAVEN, version[:32] + "...", f"longer than {MAX_LENGTH} characters")
-    return MavenKey(version, _parse(version))
+    try:
+        return MavenKey(version, _parse(version))
+    except ValueError:
+        # A non-ASCII digit after a qualifier ends up in a number that is not one; maven's
+        # Integer.parseInt throws for these too.
+        raise invalid(Scheme.MAVEN, version, "a numeric item is not a number") from None
 
 
 COMPARATOR = Comparator(Scheme.MAVEN, key, keyed_compare(key))
