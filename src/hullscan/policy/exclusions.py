@@ -38,6 +38,7 @@ def parse_version_range(text: str) -> VersionRange:
 
 def default_compare(ecosystem: str, a: str, b: str) -> int:
     """PEP 440 order; for other version schemes only equality is known (VersionError else)."""
+    # LIMITATION: without the CLI's ecosystem comparator, ranges on non-PEP 440 versions skip.
     if a == b:
         return 0
     try:

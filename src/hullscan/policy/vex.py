@@ -129,6 +129,7 @@ def _cdx_statement(cursor: Cursor, purls: dict[str, str]) -> VexStatement | None
     for reference in entry["references"].sequence() if "references" in entry else []:
         aliases.append(reference.mapping(required=("id",))["id"].string())
     products: list[str] = []
+    # LIMITATION: affects[].versions ranges are not read; the ref's purl (and its version) decides.
     for affect in entry["affects"].sequence() if "affects" in entry else []:
         ref = affect.mapping(required=("ref",))["ref"].string()
         target = ref.split("#", 1)[1] if ref.startswith("urn:cdx:") and "#" in ref else ref
