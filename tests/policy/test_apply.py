@@ -127,3 +127,18 @@ def test_first_seen_hook_wins(app_result: ScanResult) -> None:
     seen = datetime(2026, 1, 1, tzinfo=UTC)
     target = assess([app_result], Policy(), now=NOW, first_seen=lambda r, f: seen).targets[0]
     assert all(f.first_seen == seen and f.overdue for f in target.findings)
+
+
+def test_version_ranges_use_the_ecosystems_own_ordering(write, app_result: ScanResult) -> None:  # type: ignore[no-untyped-def]
+    # dpkg order: 3.0.20-1~deb12u2 < 3.0.20-1 < 3.0.21 (a PEP 440 parser could not read these).
+    policy = load_policy(
+        write(
+            "hullscan.yaml",
+            "scan_policy:\n  exclusions:\n"
+            "    - {package: libssl3, version: '<3.0.20-1', ecosystem: debian, reason: a}\n"
+            "    - {package: openssl, version: '>=3.0.20-1', reason: b}\n"
+            "    - {package: lodash, version: '>=4.17.15, <4.17.19', ecosystem: npm, reason: c}\n",
+        )
+    )
+    target = assess([app_result], policy, now=NOW).targets[0]
+    assert _ids(target.suppressed) == ["CVE-2020-8203 lodash", "CVE-2010-0928 libssl3"]

@@ -6,7 +6,6 @@ Scan results go in, an `Assessment` comes out; `hullscan.report` renders it.
 from hullscan.policy.apply import FirstSeen, assess
 from hullscan.policy.classify import DEFAULT_CLASSIFICATION, load_classification
 from hullscan.policy.config import DEFAULT_POLICY_FILE, load_policy
-from hullscan.policy.exclusions import default_compare
 from hullscan.policy.gate import evaluate_gate
 from hullscan.policy.ignorefile import DEFAULT_IGNORE_FILES, load_ignorefile
 from hullscan.policy.interface import (
@@ -24,7 +23,6 @@ from hullscan.policy.interface import (
     TargetAssessment,
     Trigger,
     TriggerKind,
-    VersionCompare,
     VexStatement,
 )
 from hullscan.policy.nodes import parse_duration
@@ -49,10 +47,8 @@ __all__ = [
     "TargetAssessment",
     "Trigger",
     "TriggerKind",
-    "VersionCompare",
     "VexStatement",
     "assess",
-    "default_compare",
     "evaluate_gate",
     "load_classification",
     "load_ignorefile",

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from hullscan.match.interface import Finding, ScanResult
 from hullscan.policy.classify import DEFAULT_CLASSIFICATION, effective_severity
-from hullscan.policy.exclusions import default_compare, exclusion_matches
+from hullscan.policy.exclusions import exclusion_matches
 from hullscan.policy.gate import evaluate_gate
 from hullscan.policy.interface import (
     AssessedFinding,
@@ -28,7 +28,6 @@ from hullscan.policy.interface import (
     Suppression,
     SuppressionKind,
     TargetAssessment,
-    VersionCompare,
     VexStatement,
 )
 from hullscan.policy.nodes import parse_timestamp
@@ -95,7 +94,6 @@ def assess_target(
     vex: tuple[VexStatement, ...],
     now: datetime,
     first_seen: FirstSeen | None,
-    compare: VersionCompare,
     expired_hits: dict[Exclusion, list[str]],
 ) -> TargetAssessment:
     """One target through the policy; matches of expired rules are added to ``expired_hits``."""
@@ -131,7 +129,7 @@ def assess_target(
         if statement is not None and statement.suppresses:
             suppression = _vex_suppression(statement)
         for rule in policy.exclusions if suppression is None else ():
-            if not exclusion_matches(rule, finding, result.os, compare):
+            if not exclusion_matches(rule, finding, result.os):
                 continue
             if rule.is_expired(today):
                 expired_hits[rule].append(f"{finding.id} in {finding.package.name}")
@@ -162,7 +160,6 @@ def assess(
     vex_documents: Sequence[str] = (),
     now: datetime | None = None,
     first_seen: FirstSeen | None = None,
-    compare_versions: VersionCompare = default_compare,
 ) -> Assessment:
     """Every target through the policy, with expired rules listed and the gate evaluated."""
     now = now or datetime.now().astimezone()
@@ -178,7 +175,6 @@ def assess(
             vex=tuple(vex),
             now=now,
             first_seen=first_seen,
-            compare=compare_versions,
             expired_hits=expired_hits,
         )
         for result in results

@@ -1,9 +1,8 @@
 """Which findings a policy or ignore-file rule takes out.
 
 A rule's ``version`` is a comma-separated list of constraints (``>=1.1.1, <1.1.1n``; a bare
-version means ``==``). Ordering versions is ecosystem business, so it is done by a comparator
-the caller passes (the CLI passes hullscan's ecosystem-aware one); the default orders PEP 440
-versions and otherwise only tells equal strings apart.
+version means ``==``), ordered by the package's own ecosystem rules (`hullscan.versions`:
+dpkg for Debian packages, PEP 440 for PyPI, semver for npm...).
 """
 
 from __future__ import annotations
@@ -11,12 +10,11 @@ from __future__ import annotations
 import logging
 import re
 
-from packaging.version import InvalidVersion, Version
-
+from hullscan import versions
 from hullscan.errors import VersionError
 from hullscan.inventory.interface import OSInfo, Package
 from hullscan.match.interface import Finding
-from hullscan.policy.interface import Exclusion, VersionCompare, VersionRange
+from hullscan.policy.interface import Exclusion, VersionRange
 from hullscan.policy.purl import package_purl, purl_key, purl_matches
 
 logger = logging.getLogger(__name__)
@@ -34,20 +32,6 @@ def parse_version_range(text: str) -> VersionRange:
         op = match.group(1) or "=="
         constraints.append(("==" if op == "=" else op, match.group(2)))
     return VersionRange(text=text.strip(), constraints=tuple(constraints))
-
-
-def default_compare(ecosystem: str, a: str, b: str) -> int:
-    """PEP 440 order; for other version schemes only equality is known (VersionError else)."""
-    # LIMITATION: without the CLI's ecosystem comparator, ranges on non-PEP 440 versions skip.
-    if a == b:
-        return 0
-    try:
-        va, vb = Version(a), Version(b)
-    except InvalidVersion:
-        raise VersionError(
-            f"cannot order {ecosystem} versions {a!r} and {b!r} without an ecosystem comparator"
-        ) from None
-    return (va > vb) - (va < vb)
 
 
 def _holds(op: str, sign: int) -> bool:
@@ -79,12 +63,10 @@ def _package_matches(rule: Exclusion, package: Package, purl: str) -> bool:
     return wanted in (package.name.casefold(), package.source_name.casefold())
 
 
-def _version_matches(
-    rule: VersionRange, package: Package, compare: VersionCompare, ecosystem: str
-) -> bool:
+def _version_matches(rule: VersionRange, package: Package, ecosystem: str) -> bool:
     for op, version in rule.constraints:
         try:
-            sign = compare(ecosystem, package.version, version)
+            sign = versions.compare(ecosystem, package.version, version)
         except VersionError as err:
             logger.warning(
                 "exclusion version %r not applied to %s: %s", rule.text, package.name, err
@@ -95,9 +77,7 @@ def _version_matches(
     return True
 
 
-def exclusion_matches(
-    rule: Exclusion, finding: Finding, os: OSInfo | None, compare: VersionCompare
-) -> bool:
+def exclusion_matches(rule: Exclusion, finding: Finding, os: OSInfo | None) -> bool:
     """Whether ``rule`` names this finding (every part the rule gives must match)."""
     if rule.vuln_id:
         wanted = rule.vuln_id.casefold()
@@ -109,5 +89,8 @@ def exclusion_matches(
         return False
     if rule.ecosystem and rule.ecosystem.casefold() not in _ecosystem_names(package, purl):
         return False
-    ecosystem = package.ecosystem or package.type.value
-    return rule.versions is None or _version_matches(rule.versions, package, compare, ecosystem)
+    if rule.versions is None:
+        return True
+    key = purl_key(purl)
+    ecosystem = package.ecosystem or (key[0] if key else package.type.value)
+    return _version_matches(rule.versions, package, ecosystem)

@@ -10,14 +10,10 @@ Reports only read an `Assessment`, so every format says the same thing.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from hullscan.match.interface import Finding, ScanResult, Severity
-
-# (ecosystem or package type, version a, version b) -> negative, zero or positive, like cmp.
-VersionCompare = Callable[[str, str, str], int]
 
 
 class TriggerKind(enum.StrEnum):

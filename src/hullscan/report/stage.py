@@ -24,9 +24,8 @@ from hullscan.match.interface import ScanResult, Severity
 from hullscan.policy.apply import FirstSeen, assess
 from hullscan.policy.classify import DEFAULT_CLASSIFICATION, load_classification
 from hullscan.policy.config import DEFAULT_POLICY_FILE, load_policy
-from hullscan.policy.exclusions import default_compare
 from hullscan.policy.ignorefile import DEFAULT_IGNORE_FILES, load_ignorefile
-from hullscan.policy.interface import FirstSeenFrom, Policy, VersionCompare, VexStatement
+from hullscan.policy.interface import FirstSeenFrom, Policy, VexStatement
 from hullscan.policy.vex import load_vex
 from hullscan.report.interface import Inventory, RenderOptions, ReportFormat, SbomFormat
 from hullscan.report.render import render_report, render_sbom, write_output
@@ -193,7 +192,6 @@ def run_policy_and_reports(
     stdout: TextIO | None = None,
     now: datetime | None = None,
     first_seen: FirstSeen | None = None,
-    compare_versions: VersionCompare = default_compare,
     cwd: Path | None = None,
 ) -> int:
     """Assess ``results`` under the policy, write the report, return the exit code."""
@@ -211,7 +209,6 @@ def run_policy_and_reports(
         vex_documents=policy.vex,
         now=now,
         first_seen=first_seen,
-        compare_versions=compare_versions,
     )
     options = RenderOptions(
         list_packages=args.list_packages,
