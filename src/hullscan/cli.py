@@ -22,9 +22,28 @@ from typing import NoReturn
 
 from hullscan import __version__
 from hullscan.errors import HullscanError, UsageError
-from hullscan.image.interface import Platform
+from hullscan.image.interface import ImageSource, Platform
+from hullscan.image.registry import (
+    add_registry_args,
+    open_registry_source,
+    registry_options_from_args,
+)
 from hullscan.inventory.interface import AnalyzerOptions
+from hullscan.match.interface import ScanResult
+from hullscan.match.matcher import Matcher
 from hullscan.pipeline import InventoryOptions, InventoryResult, inventory_rootfs, inventory_target
+from hullscan.policy.interface import Policy
+from hullscan.report.interface import Inventory
+from hullscan.report.stage import (
+    add_policy_and_report_args,
+    add_sbom_args,
+    check_policy_and_report_args,
+    run_policy_and_reports,
+    run_sbom_report,
+)
+from hullscan.vulndb import VulnDB
+from hullscan.vulndb.cli import add_db_commands
+from hullscan.vulndb.paths import resolve_db_path
 
 log = logging.getLogger("hullscan")
 
@@ -97,23 +116,45 @@ def _add_target_args(parser: argparse.ArgumentParser, image: bool) -> None:
     )
 
 
+def _add_db_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", metavar="PATH", help="vulnerability database (default: <cache-dir>/db/hullscan.db)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="hullscan", description="Container-image vulnerability scanner.")
     parser.add_argument("--version", action="version", version=f"hullscan {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    image = commands.add_parser("image", help="scan an image (archive, OCI layout, registry)")
-    image.add_argument("target", metavar="TARGET", help="file, OCI layout dir or reference")
+    image = commands.add_parser("image", help="scan images (archive, OCI layout, registry)")
+    image.add_argument(
+        "targets", nargs="+", metavar="TARGET", help="file, OCI layout dir or reference"
+    )
     _add_target_args(image, image=True)
+    _add_db_arg(image)
+    add_registry_args(image)
+    add_policy_and_report_args(image)
     _add_common(image)
     image.set_defaults(handler=_cmd_scan, is_rootfs=False)
 
-    rootfs = commands.add_parser("rootfs", help="scan an unpacked filesystem")
-    rootfs.add_argument("target", metavar="DIR", help="root directory of the filesystem")
+    rootfs = commands.add_parser("rootfs", help="scan unpacked filesystems")
+    rootfs.add_argument("targets", nargs="+", metavar="DIR", help="root directory")
     _add_target_args(rootfs, image=False)
+    _add_db_arg(rootfs)
+    add_policy_and_report_args(rootfs)
     _add_common(rootfs)
     rootfs.set_defaults(handler=_cmd_scan, is_rootfs=True)
 
+    sbom = commands.add_parser("sbom", help="list what an image or directory holds, as an SBOM")
+    sbom.add_argument("target", metavar="TARGET", help="file, OCI layout dir, reference or dir")
+    _add_target_args(sbom, image=True)
+    add_registry_args(sbom)
+    add_sbom_args(sbom)
+    _add_common(sbom)
+    sbom.set_defaults(handler=_cmd_sbom)
+
+    add_db_commands(commands)
     return parser
 
 
@@ -131,6 +172,9 @@ def _configure_logging(args: argparse.Namespace) -> None:
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False
+    # httpx logs full request URLs at INFO; a redirected blob URL can carry a signature.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @contextmanager
@@ -153,6 +197,19 @@ def _deadline(seconds: float | None) -> Iterator[None]:
 
 
 def inventory_options(args: argparse.Namespace) -> InventoryOptions:
+    """How to read targets, from the flags; registry access unless ``--offline``."""
+    open_remote = None
+    if hasattr(args, "username"):
+        registry = registry_options_from_args(args)
+
+        def open_remote(reference: str) -> ImageSource:
+            if args.offline:
+                raise UsageError(
+                    f"{reference}: not a local file or directory, and --offline forbids "
+                    "pulling it from a registry"
+                )
+            return open_registry_source(reference, registry)
+
     return InventoryOptions(
         image=getattr(args, "image", None),
         platform=getattr(args, "platform", None),
@@ -160,23 +217,73 @@ def inventory_options(args: argparse.Namespace) -> InventoryOptions:
         use_cache=not getattr(args, "no_cache", False),
         progress=not args.quiet,
         analyzer_options=AnalyzerOptions(max_archive_memory=args.max_archive_memory),
+        open_remote=open_remote,
     )
 
 
-def run_inventory(args: argparse.Namespace) -> InventoryResult:
-    options = inventory_options(args)
-    if args.is_rootfs:
-        return inventory_rootfs(Path(args.target), options)
-    return inventory_target(args.target, options)
+def run_inventory(target: str, is_rootfs: bool, options: InventoryOptions) -> InventoryResult:
+    """The inventory stage for one target."""
+    if is_rootfs:
+        return inventory_rootfs(Path(target), options)
+    return inventory_target(target, options)
+
+
+def _log_warnings(target: str, result: InventoryResult) -> None:
+    for warning in result.inventory.warnings:
+        log.warning("%s: %s", target, warning)
+
+
+def _scan_one(
+    target: str, args: argparse.Namespace, options: InventoryOptions, matcher: Matcher
+) -> ScanResult:
+    """Inventory, then match: one target's unjudged scan result."""
+    result = run_inventory(target, args.is_rootfs, options)
+    _log_warnings(target, result)
+    log.info(
+        "%s: %d packages (%d layers read, %d from cache)",
+        target,
+        len(result.inventory.packages),
+        result.layers_read,
+        result.layers_cached,
+    )
+    findings = matcher.match(result.inventory.packages)
+    return ScanResult(
+        target=target,
+        packages=result.inventory.packages,
+        findings=tuple(findings),
+        image=result.image,
+        os=result.inventory.os,
+        warnings=result.inventory.warnings,
+        database=matcher.db.info(),
+    )
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
-    result = run_inventory(args)
-    for warning in result.inventory.warnings:
-        log.warning("%s", warning)
-    for package in result.inventory.packages:
-        sys.stdout.write(f"{package.type.value}\t{package.name}\t{package.version}\n")
-    return EXIT_OK
+    policy: Policy = check_policy_and_report_args(args)
+    if args.timeout is None and policy.timeout is not None:
+        args.timeout = policy.timeout.total_seconds()
+    options = inventory_options(args)
+    with (
+        _deadline(args.timeout),
+        VulnDB(resolve_db_path(args.db, getattr(args, "cache_dir", None))) as db,
+    ):
+        matcher = Matcher(db)
+        results = [_scan_one(target, args, options, matcher) for target in args.targets]
+    return run_policy_and_reports(args, results, policy=policy)
+
+
+def _cmd_sbom(args: argparse.Namespace) -> int:
+    options = inventory_options(args)
+    path = Path(args.target)
+    with _deadline(args.timeout):
+        result = run_inventory(
+            args.target, path.is_dir() and not (path / "index.json").exists(), options
+        )
+    _log_warnings(args.target, result)
+    inventory = Inventory(
+        args.target, result.inventory.packages, result.inventory.os, result.image
+    )
+    return run_sbom_report(args, inventory)
 
 
 def _internal_error(err: BaseException) -> int:
@@ -197,8 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_.code or 0)
     _configure_logging(args)
     try:
-        with _deadline(getattr(args, "timeout", None)):
-            return int(args.handler(args))
+        return int(args.handler(args))
     except HullscanError as err:
         sys.stderr.write(f"hullscan: error: {err}\n")
         return err.exit_code
@@ -207,6 +313,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as err:
+        # A file the user named (or one inside it) that the system refused: an input error.
+        where = f"{err.filename}: " if err.filename else ""
+        sys.stderr.write(f"hullscan: error: {where}{err.strerror or err}\n")
+        return EXIT_USAGE
     except Exception as err:
         return _internal_error(err)
 

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,18 @@ import pytest
 from hullscan.cli import main
 from tests.image.builders import file_member, layer_tar, write_oci_layout
 
+Run = Callable[..., tuple[int, str]]
 
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    code = main(list(args))
-    err = capsys.readouterr().err
-    return code, err
+
+@pytest.fixture
+def run(vulndb_path: Path, capsys: pytest.CaptureFixture[str]) -> Run:
+    """The CLI with a real database, so each error below is the image's, not the database's."""
+
+    def _run(*args: str) -> tuple[int, str]:
+        code = main([*args, "--db", str(vulndb_path)])
+        return code, capsys.readouterr().err
+
+    return _run
 
 
 def _assert_one_line(err: str, *needles: str) -> None:
@@ -42,63 +50,59 @@ def _layer_blob(root: Path) -> Path:
     return root / "blobs/sha256" / manifest["layers"][0]["digest"].split(":")[1]
 
 
-def test_truncated_archive(
-    tmp_path: Path, images_dir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_truncated_archive(tmp_path: Path, images_dir: Path, run: Run) -> None:
     src = (images_dir / "busybox-amd64.oci.tar").read_bytes()
     bad = tmp_path / "truncated.tar"
     bad.write_bytes(src[: len(src) // 2])
-    code, err = _run(capsys, "image", str(bad), "--no-cache")
+    code, err = run("image", str(bad), "--no-cache")
     assert code == 2
     _assert_one_line(err, str(bad))
 
 
-def test_truncated_gzip_archive(
-    tmp_path: Path, images_dir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_truncated_gzip_archive(tmp_path: Path, images_dir: Path, run: Run) -> None:
     with (images_dir / "debian-python-app.docker.tar.gz").open("rb") as fh:
         head = fh.read(3_000_000)
     bad = tmp_path / "truncated.tar.gz"
     bad.write_bytes(head)
-    code, err = _run(capsys, "image", str(bad), "--no-cache")
+    code, err = run("image", str(bad), "--no-cache")
     assert code == 2
     _assert_one_line(err, str(bad))
 
 
-def test_tar_that_is_not_an_image(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tar_that_is_not_an_image(tmp_path: Path, run: Run) -> None:
     bad = tmp_path / "plain.tar"
     bad.write_bytes(layer_tar([file_member("hello.txt", b"hi")]))
-    code, err = _run(capsys, "image", str(bad))
+    code, err = run("image", str(bad))
     assert code == 2
     _assert_one_line(err, str(bad), "not an image archive")
 
 
-def test_missing_blob(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_blob(tmp_path: Path, run: Run) -> None:
     root = _layout(tmp_path)
     blob = _layer_blob(root)
     blob.unlink()
-    code, err = _run(capsys, "image", str(root), "--no-cache")
+    code, err = run("image", str(root), "--no-cache")
     assert code == 2
     _assert_one_line(err, str(root), "missing layer blob")
 
 
-def test_digest_mismatch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_digest_mismatch(tmp_path: Path, run: Run) -> None:
     root = _layout(tmp_path)
     blob = _layer_blob(root)
     other = tmp_path / "other"
     write_oci_layout(other, [layer_tar([file_member("etc/hostname", b"y\n")])])
     shutil.copy(_layer_blob(other), blob)
-    code, err = _run(capsys, "image", str(root), "--no-cache")
+    code, err = run("image", str(root), "--no-cache")
     assert code == 2
     _assert_one_line(err, "does not match its digest")
 
 
-def test_unknown_media_type(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_media_type(tmp_path: Path, run: Run) -> None:
     root = tmp_path / "layout"
     write_oci_layout(
         root, [layer_tar([file_member("a", b"a")])], layer_media_type="application/x-mystery"
     )
-    code, err = _run(capsys, "image", str(root), "--no-cache")
+    code, err = run("image", str(root), "--no-cache")
     assert code == 2
     _assert_one_line(err, str(root), "unknown layer media type", "application/x-mystery")
 
@@ -109,7 +113,7 @@ def test_unreadable_directory(tmp_path: Path) -> None:
     root.chmod(0o000)
     # Import everything a scan needs while still root: the interpreter lives under /root.
     (tmp_path / "empty").mkdir()
-    assert main(["rootfs", str(tmp_path / "empty"), "-q"]) == 0
+    assert main(["sbom", str(tmp_path / "empty"), "-q", "-o", str(tmp_path / "sbom.json")]) == 0
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: drop root (root reads any directory), run the CLI, report on the pipe
@@ -118,7 +122,7 @@ def test_unreadable_directory(tmp_path: Path) -> None:
             if os.geteuid() == 0:
                 os.setgid(65534)
                 os.setuid(65534)
-            code = main(["rootfs", str(root), "-q"])
+            code = main(["sbom", str(root), "-q"])
         finally:
             os._exit(locals().get("code", 99))
     os.close(write_end)
@@ -130,7 +134,7 @@ def test_unreadable_directory(tmp_path: Path) -> None:
     _assert_one_line(err, str(root))
 
 
-def test_missing_target(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, err = _run(capsys, "rootfs", str(tmp_path / "nope"))
+def test_missing_target(tmp_path: Path, run: Run) -> None:
+    code, err = run("rootfs", str(tmp_path / "nope"))
     assert code == 2
     _assert_one_line(err, "nope")

@@ -17,9 +17,12 @@ from dataclasses import dataclass, replace
 
 from packageurl import PackageURL
 
+from hullscan import versions
+from hullscan.errors import VersionError
 from hullscan.image.walk import LayerResult
-from hullscan.inventory.interface import FileResult, OSInfo, Package, PackageType
+from hullscan.inventory.interface import FileResult, OSInfo, Package, PackageType, Relationship
 from hullscan.inventory.osrelease import choose_os, os_from_packages
+from hullscan.vulndb.names import normalize_name
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +185,7 @@ def merge_layers(layers: Sequence[LayerResult], fallback_os: OSInfo | None = Non
     os_info = choose_os(os_candidates) or os_from_packages(packages) or fallback_os
     return Inventory(
         os=os_info,
-        packages=tuple(_finish(packages, os_info, owned)),
+        packages=tuple(fold_declared(_finish(packages, os_info, owned))),
         warnings=tuple(dict.fromkeys(warnings)),
     )
 
@@ -209,6 +212,77 @@ def _finish(packages: list[Package], os_info: OSInfo | None, owned: set[str]) ->
             out.append(package)
     out.sort(key=lambda p: (p.type.value, p.name.lower(), p.version, p.found_in))
     return out
+
+
+# Lock files and manifests: they declare what should be installed, but the installed copy
+# (a dist-info folder, a node_modules package.json, a gemspec) is the better evidence.
+DECLARATION_FILES = frozenset(
+    {
+        "requirements.txt",
+        "Pipfile.lock",
+        "poetry.lock",
+        "uv.lock",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "composer.lock",
+        "Gemfile.lock",
+        "gems.locked",
+        "packages.lock.json",
+        "go.mod",
+        "go.sum",
+        "Cargo.lock",
+    }
+)
+
+
+def _is_declared(package: Package) -> bool:
+    return posixpath.basename(package.found_in) in DECLARATION_FILES
+
+
+def _fold_key(package: Package) -> tuple[str, str, object]:
+    try:
+        version: object = versions.key(package.ecosystem, package.version)
+    except VersionError:
+        version = package.version
+    return (package.ecosystem, normalize_name(package.ecosystem, package.name), version)
+
+
+def fold_declared(packages: list[Package]) -> list[Package]:
+    """One package per installed copy: lock-file entries fold into what they describe.
+
+    A package a lock file declares at the same version as an installed copy in the image is
+    that copy, not a second package: reporting both would double every finding. The lock
+    file still knows things the installed metadata does not (direct or transitive, dev), so
+    those are kept, and where it was declared is noted as ``declared_in``. Two installed
+    copies are never folded: each is a separate thing to upgrade. Declarations with nothing
+    installed stay as they are (an image may ship a lock file without its packages).
+    """
+    installed: dict[tuple[str, str, object], int] = {}
+    out: list[Package] = []
+    for package in packages:
+        if package.ecosystem and not _is_declared(package) and package.type not in _OS_TYPES:
+            installed.setdefault(_fold_key(package), len(out))
+        out.append(package)
+
+    folded: set[int] = set()
+    for index, package in enumerate(out):
+        if not package.ecosystem or not _is_declared(package):
+            continue
+        target = installed.get(_fold_key(package))
+        if target is None:
+            continue
+        base = out[target]
+        known = base.relationship is not Relationship.UNKNOWN
+        out[target] = replace(
+            base,
+            relationship=base.relationship if known else package.relationship,
+            dev=base.dev or package.dev,
+            extra=(*base.extra, ("declared_in", package.found_in)),
+        )
+        folded.add(index)
+    return [p for i, p in enumerate(out) if i not in folded]
 
 
 def merge_rootfs(results: Mapping[tuple[str, str], FileResult], diff_id: str) -> Inventory:
