@@ -28,7 +28,7 @@ from hullscan.image.registry import (
     open_registry_source,
     registry_options_from_args,
 )
-from hullscan.inventory.interface import AnalyzerOptions
+from hullscan.inventory.interface import AnalyzerKind, AnalyzerOptions
 from hullscan.match.interface import ScanResult
 from hullscan.match.matcher import Matcher
 from hullscan.pipeline import InventoryOptions, InventoryResult, inventory_rootfs, inventory_target
@@ -86,6 +86,18 @@ def _platform(text: str) -> Platform:
         raise argparse.ArgumentTypeError(str(err)) from err
 
 
+def _kinds(text: str) -> frozenset[AnalyzerKind]:
+    try:
+        kinds = frozenset(AnalyzerKind(part.strip()) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid package types {text!r}; expected os, library or os,library"
+        ) from None
+    if not kinds:
+        raise argparse.ArgumentTypeError("--pkg-types needs at least one of os, library")
+    return kinds
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("output verbosity")
     group.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
@@ -107,6 +119,13 @@ def _add_target_args(parser: argparse.ArgumentParser, image: bool) -> None:
         "--timeout", type=parse_duration, metavar="DURATION", help="overall limit (30m, 90s)"
     )
     group.add_argument("--offline", action="store_true", help="never touch the network")
+    group.add_argument(
+        "--pkg-types",
+        type=_kinds,
+        default=frozenset(AnalyzerKind),
+        metavar="LIST",
+        help="package kinds to inventory: os, library, or os,library (default)",
+    )
     group.add_argument(
         "--max-archive-memory",
         type=int,
@@ -218,6 +237,7 @@ def inventory_options(args: argparse.Namespace) -> InventoryOptions:
         progress=not args.quiet,
         analyzer_options=AnalyzerOptions(max_archive_memory=args.max_archive_memory),
         open_remote=open_remote,
+        kinds=args.pkg_types,
     )
 
 

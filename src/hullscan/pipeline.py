@@ -21,8 +21,8 @@ from hullscan.image.interface import ImageMeta, ImageSource, Platform
 from hullscan.image.rootfs import walk_rootfs
 from hullscan.image.stream import is_gzip_file, scan_gzip_archive
 from hullscan.image.walk import LayerResult, walk_blob
-from hullscan.inventory import all_analyzers
-from hullscan.inventory.interface import Analyzer, AnalyzerOptions
+from hullscan.inventory import analyzers_of
+from hullscan.inventory.interface import Analyzer, AnalyzerKind, AnalyzerOptions
 from hullscan.inventory.merge import Inventory, merge_layers
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ class InventoryOptions:
     progress: bool = False
     analyzer_options: AnalyzerOptions = field(default_factory=AnalyzerOptions)
     open_remote: Callable[[str], ImageSource] | None = None
+    kinds: frozenset[AnalyzerKind] = frozenset(AnalyzerKind)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def _open_cache(options: InventoryOptions) -> LayerCache | None:
 
 def inventory_target(target: str, options: InventoryOptions) -> InventoryResult:
     """The inventory of an image file, OCI layout directory or registry reference."""
-    analyzers = all_analyzers()
+    analyzers = analyzers_of(options.kinds)
     token = analysis_token(analyzers, options.analyzer_options)
     cache = _open_cache(options)
     path = Path(target)
@@ -145,5 +146,5 @@ def _inventory_source(
 
 def inventory_rootfs(root: Path, options: InventoryOptions) -> InventoryResult:
     """The inventory of an unpacked filesystem (never cached: a directory has no digest)."""
-    layer = walk_rootfs(root, all_analyzers(), options.analyzer_options)
+    layer = walk_rootfs(root, analyzers_of(options.kinds), options.analyzer_options)
     return InventoryResult(None, merge_layers([layer]), layers_read=1)

@@ -10,9 +10,9 @@ import importlib
 import pkgutil
 from functools import cache
 
-from hullscan.inventory.interface import Analyzer
+from hullscan.inventory.interface import Analyzer, AnalyzerKind
 
-__all__ = ["all_analyzers"]
+__all__ = ["all_analyzers", "analyzers_of"]
 
 
 @cache
@@ -25,3 +25,8 @@ def all_analyzers() -> tuple[Analyzer, ...]:
         module = importlib.import_module(f"{__name__}.{info.name}")
         found.extend(getattr(module, "ANALYZERS", ()))
     return tuple(found)
+
+
+def analyzers_of(kinds: frozenset[AnalyzerKind]) -> tuple[Analyzer, ...]:
+    """The analyzers of the given kinds (``--pkg-types os,library``)."""
+    return tuple(a for a in all_analyzers() if a.kind in kinds)

@@ -13,6 +13,7 @@ from typing import IO
 
 from hullscan.inventory.interface import (
     Analyzer,
+    AnalyzerKind,
     AnalyzerOptions,
     FileMeta,
     FileResult,
@@ -125,6 +126,7 @@ class ApkAnalyzer(Analyzer):
     """The apk installed database."""
 
     name = "apk"
+    kind = AnalyzerKind.OS
     version = 1
 
     def wants(self, path: str, meta: FileMeta) -> bool:

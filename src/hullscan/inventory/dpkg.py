@@ -18,6 +18,7 @@ from typing import IO
 
 from hullscan.inventory.interface import (
     Analyzer,
+    AnalyzerKind,
     AnalyzerOptions,
     FileMeta,
     FileResult,
@@ -197,6 +198,7 @@ class DpkgAnalyzer(Analyzer):
     """dpkg status, status.d and info file lists."""
 
     name = "dpkg"
+    kind = AnalyzerKind.OS
     version = 1
 
     def wants(self, path: str, meta: FileMeta) -> bool:

@@ -229,11 +229,19 @@ class AnalyzerOptions:
         return f"{self.max_file_size}:{self.max_archive_memory}:{self.include_dev}:{items}"
 
 
+class AnalyzerKind(enum.StrEnum):
+    """What an analyzer inventories: the distribution's packages or the applications'."""
+
+    OS = "os"
+    LIBRARY = "library"
+
+
 class Analyzer(ABC):
     """One package source: declares the files it needs and parses each one it is given.
 
-    Subclasses set ``name`` (stable, used in the cache key) and ``version`` (bump it whenever
-    the output for the same input changes, so cached layer results are not reused).
+    Subclasses set ``name`` (stable, used in the cache key), ``version`` (bump it whenever
+    the output for the same input changes, so cached layer results are not reused) and
+    ``kind`` (``--pkg-types`` selects analyzers by it).
     ``max_size`` bounds the bodies this analyzer accepts; larger files are skipped with a warning.
     ``needs_seek`` asks for a seekable file (ELF and zip readers); such bodies are spooled to a
     temporary file past the memory bound instead of held whole in memory.
@@ -241,6 +249,7 @@ class Analyzer(ABC):
 
     name: str = ""
     version: int = 1
+    kind: AnalyzerKind = AnalyzerKind.LIBRARY
     max_size: int = 64 * 1024 * 1024
     needs_seek: bool = False
 

@@ -21,6 +21,7 @@ from typing import IO
 
 from hullscan.inventory.interface import (
     Analyzer,
+    AnalyzerKind,
     AnalyzerOptions,
     FileMeta,
     FileResult,
@@ -238,6 +239,7 @@ class OSReleaseAnalyzer(Analyzer):
     """os-release and the distribution release files; one OSInfo per file."""
 
     name = "os-release"
+    kind = AnalyzerKind.OS
     version = 1
     max_size = 64 * 1024
 

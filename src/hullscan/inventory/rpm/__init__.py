@@ -18,6 +18,7 @@ from typing import IO
 from hullscan.errors import InventoryError
 from hullscan.inventory.interface import (
     Analyzer,
+    AnalyzerKind,
     AnalyzerOptions,
     FileMeta,
     FileResult,
@@ -98,6 +99,7 @@ class RpmAnalyzer(Analyzer):
     """The rpm database in any of its three formats."""
 
     name = "rpm"
+    kind = AnalyzerKind.OS
     version = 1
     max_size = 1024 * 1024 * 1024
     needs_seek = True
