@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hullscan.match.ranges import Entry, SimpleIndex, simple_fix_key
+from hullscan.match.ranges import Advisory, Entry, SimpleIndex, simple_fix
 from hullscan.versions import key_function
 from hullscan.vulndb import model
 
@@ -15,8 +15,13 @@ _ORDER = {"i": 0, "f": 1, "l": 2, "m": 3}
 
 
 def _entry(*ranges: list[tuple[str, str]], key: Any = int, **spec: Any) -> Entry:
-    compiled = tuple(tuple(model.Event(k, v) for k, v in r) for r in ranges)
-    return Entry("REC-1", ("VULN-1",), model.Spec(ranges=compiled, **spec), key)
+    return Entry(
+        Advisory("REC-1", ("VULN-1",), _spec(*ranges, **spec)), _spec(*ranges, **spec), key
+    )
+
+
+def _spec(*ranges: list[tuple[str, str]], **spec: Any) -> model.Spec:
+    return model.Spec(ranges=tuple(tuple(model.Event(k, v) for k, v in r) for r in ranges), **spec)
 
 
 def _check(entry: Entry, version: str, key: Any = int) -> tuple[bool, str]:
@@ -91,13 +96,24 @@ def test_npm_raw_range_and_its_fix() -> None:
 
 
 def test_simple_index_agrees_with_entry_check() -> None:
-    entries = [_entry([("i", "0"), ("f", str(x))]) for x in (5, 2, 9, 5)]
-    index = SimpleIndex([(simple_fix_key(e), e) for e in entries])
+    fixes = ("5", "2", "9", "5")
+    specs = [_spec([("i", "0"), ("f", x)]) for x in fixes]
+    assert [simple_fix(spec) for spec in specs] == list(fixes)
+    rows = [
+        (int(x), x, Advisory(f"R{i}", ("V",), spec))
+        for i, (x, spec) in enumerate(zip(fixes, specs, strict=True))
+    ]
+    index = SimpleIndex(list(rows))
     for version in range(12):
-        expected = [e for e in entries if _check(e, str(version))[0]]
-        assert sorted(map(id, index.affected(version))) == sorted(map(id, expected))
-    assert simple_fix_key(_entry([("i", "1"), ("f", "5")])) is None
-    assert simple_fix_key(_entry([("i", "0"), ("f", "5")], [("i", "7")])) is None
+        expected = {
+            (a.record, x)
+            for _, x, a in rows
+            if _check(_entry([("i", "0"), ("f", x)]), str(version))[0]
+        }
+        assert {(a.record, x) for a, x in index.affected(version)} == expected
+    assert simple_fix(_spec([("i", "1"), ("f", "5")])) is None
+    assert simple_fix(_spec([("i", "0"), ("f", "5")], [("i", "7")])) is None
+    assert simple_fix(_spec([("i", "0"), ("f", "5")], versions=("1",))) is None
 
 
 def _naive(version: int, events: list[tuple[str, str]]) -> bool:

@@ -22,7 +22,7 @@ from hullscan.errors import VersionError
 from hullscan.inventory.interface import Package
 from hullscan.match import severity
 from hullscan.match.interface import CVSS, Finding, Status
-from hullscan.match.ranges import Entry, KeyFn, SimpleIndex, simple_fix_key
+from hullscan.match.ranges import Advisory, Entry, KeyFn, SimpleIndex, simple_fix
 from hullscan.versions import key_function
 from hullscan.vulndb.model import SPEC_DECODER, RecordDoc
 from hullscan.vulndb.names import OS_ECOSYSTEMS, base_ecosystem, normalizer
@@ -44,10 +44,7 @@ class _Advisories:
         self.others = others
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Hit:
-    entry: Entry
-    fixed: str
+_Hit = tuple[Advisory, str]  # a matched row and the fix it names ("" if none)
 
 
 def lookup_key(package: Package) -> LookupKey | None:
@@ -71,6 +68,7 @@ class Matcher:
         self._findings: dict[LookupKey, tuple[Finding, ...]] = {}
         self._records: dict[str, RecordDoc | None] = {}
         self._cves: dict[str, CveInfo | None] = {}
+        self._aliases: dict[str, tuple[str, ...]] = {}
 
     def match(self, packages: Iterable[Package]) -> list[Finding]:
         """Every finding for every package, in package order."""
@@ -106,8 +104,9 @@ class Matcher:
             return ()
         by_vuln: dict[str, list[_Hit]] = {}
         for hit in hits:
-            for vuln in hit.entry.vulns:
+            for vuln in hit[0].vulns:
                 by_vuln.setdefault(vuln, []).append(hit)
+        self._prefetch(by_vuln)
         findings = [
             self._finding(vuln, vhits, package, advisories.key_fn)
             for vuln, vhits in sorted(by_vuln.items())
@@ -116,44 +115,56 @@ class Matcher:
 
     def _compile(self, ecosystem: str, name: str) -> _Advisories:
         key_fn = key_function(ecosystem)
-        simple: list[tuple[Any, Entry]] = []
+        simple: list[tuple[Any, str, Advisory]] = []
         others: list[Entry] = []
-        for record, vulns, spec in self.db.lookup(ecosystem, name):
-            entry = Entry(record, tuple(vulns.split()), SPEC_DECODER.decode(spec), key_fn)
-            fix_key = simple_fix_key(entry)
-            if fix_key is None:
-                others.append(entry)
-            else:
-                simple.append((fix_key, entry))
+        for record, vulns, raw in self.db.lookup(ecosystem, name):
+            spec = SPEC_DECODER.decode(raw)
+            advisory = Advisory(record, tuple(vulns.split()), spec)
+            fixed = simple_fix(spec)
+            if fixed is None:
+                others.append(Entry(advisory, spec, key_fn))
+                continue
+            try:
+                simple.append((key_fn(fixed), fixed, advisory))
+            except VersionError:
+                continue  # checked by the builder; a newer parser may disagree
         return _Advisories(key_fn, SimpleIndex(simple), others)
 
-    def _record(self, record_id: str) -> RecordDoc | None:
-        if record_id not in self._records:
-            self._records[record_id] = self.db.record(record_id)
-        return self._records[record_id]
-
-    def _cve(self, cve_id: str) -> CveInfo | None:
-        if cve_id not in self._cves:
-            self._cves[cve_id] = self.db.cve(cve_id)
-        return self._cves[cve_id]
+    def _prefetch(self, by_vuln: dict[str, list[_Hit]]) -> None:
+        """Load the records, aliases and CVE data these findings need, a query per table."""
+        records = {a.record for hits in by_vuln.values() for a, _ in hits}
+        records = {r for r in records if r not in self._records}
+        if records:
+            found = self.db.records(records)
+            self._records.update({rid: found.get(rid) for rid in records})
+        vulns = [v for v in by_vuln if v not in self._aliases]
+        if vulns:
+            found_aliases = self.db.aliases_of(vulns)
+            self._aliases.update({v: found_aliases.get(v, ()) for v in vulns})
+        cves = {c for v in by_vuln for c in (v, *self._aliases[v]) if _CVE.fullmatch(c)}
+        cves = {c for c in cves if c not in self._cves}
+        if cves:
+            found_cves = self.db.cves(cves)
+            self._cves.update({c: found_cves.get(c) for c in cves})
 
     def _finding(self, vuln: str, hits: list[_Hit], package: Package, key_fn: KeyFn) -> Finding:
-        record_ids = sorted({h.entry.record for h in hits})
-        docs = [(rid, doc) for rid in record_ids if (doc := self._record(rid)) is not None]
-        own = {h.entry.record for h in hits if len(h.entry.vulns) == 1}
+        advisories = [advisory for advisory, _ in hits]
+        record_ids = sorted({a.record for a in advisories})
+        docs = [(rid, doc) for rid in record_ids if (doc := self._records[rid]) is not None]
+        own = {a.record for a in advisories if len(a.vulns) == 1}
         # Texts of a record about this vulnerability alone beat a DSA's text about ten.
         docs.sort(key=lambda d: d[0] not in own)
-        aliases = self.db.aliases(vuln)
+        aliases = self._aliases[vuln]
         cve = next(
-            (info for c in (vuln, *aliases) if _CVE.fullmatch(c) and (info := self._cve(c))),
+            (info for c in (vuln, *aliases) if _CVE.fullmatch(c) and (info := self._cves[c])),
             None,
         )
         nvd = cve.doc if cve else None
-        labels = [(h.entry.record, h.entry.severity) for h in hits]
+        labels = [(a.record, a.severity) for a in advisories]
         labels += [(rid, doc.severity) for rid, doc in docs if doc.severity]
         vendor_cvss: list[CVSS] = []
-        for hit in hits:
-            vendor_cvss += severity.record_cvss(hit.entry.record, hit.entry.cvss)
+        for advisory in advisories:
+            vendor_cvss += severity.record_cvss(advisory.record, advisory.cvss)
         for rid, doc in docs:
             vendor_cvss += severity.record_cvss(rid, doc.cvss)
         nvd_cvss = severity.nvd_cvss(nvd.cvss) if nvd else []
@@ -204,20 +215,17 @@ def _hits(advisories: _Advisories, version: str) -> list[_Hit]:
         key = advisories.key_fn(version)
     except VersionError:
         key = None  # only exact `versions` entries and npm ranges can still match
-    hits: list[_Hit] = []
-    if key is not None:
-        for entry in advisories.simple.affected(key):
-            hits.append(_Hit(entry, entry.ranges[0].events[1][2]))
+    hits: list[_Hit] = advisories.simple.affected(key) if key is not None else []
     for entry in advisories.others:
         affected, fixed = entry.check(version, key, advisories.key_fn)
         if affected:
-            hits.append(_Hit(entry, fixed))
+            hits.append((entry.advisory, fixed))
     return hits
 
 
 def _fixed_versions(hits: list[_Hit], key_fn: KeyFn) -> tuple[str, ...]:
     """Every fix the matched records name, lowest first."""
-    texts = {h.fixed for h in hits if h.fixed}
+    texts = {fixed for _, fixed in hits if fixed}
     try:
         return tuple(sorted(texts, key=key_fn))
     except VersionError:
@@ -225,11 +233,11 @@ def _fixed_versions(hits: list[_Hit], key_fn: KeyFn) -> tuple[str, ...]:
 
 
 def _status(hits: list[_Hit]) -> Status:
-    if any(h.fixed for h in hits):
+    if any(fixed for _, fixed in hits):
         return Status.FIXED
-    for hit in hits:
-        if hit.entry.status:
-            return Status(hit.entry.status)
+    for advisory, _ in hits:
+        if advisory.status:
+            return Status(advisory.status)
     return Status.AFFECTED
 
 

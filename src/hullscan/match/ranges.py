@@ -67,33 +67,39 @@ class CompiledRange:
         return affected, fixed
 
 
+class Advisory:
+    """What a finding needs from one affected row: its record, vulnerabilities and vendor
+    status and severity. Shared by every version of the package that the row affects."""
+
+    __slots__ = ("cvss", "record", "severity", "status", "vulns")
+
+    def __init__(self, record: str, vulns: tuple[str, ...], spec: model.Spec) -> None:
+        self.record = record
+        self.vulns = vulns
+        self.status = spec.status
+        self.severity = spec.severity
+        self.cvss = spec.cvss
+
+
 class Entry:
     """One affected row of one record, ready to be checked against installed versions."""
 
     __slots__ = (
-        "cvss",
+        "advisory",
         "npm_patched",
         "npm_range",
         "ranges",
-        "record",
-        "severity",
-        "status",
         "version_keys",
         "versions",
-        "vulns",
     )
 
-    def __init__(self, record: str, vulns: tuple[str, ...], spec: model.Spec, key: KeyFn):
-        self.record = record
-        self.vulns = vulns
+    def __init__(self, advisory: Advisory, spec: model.Spec, key: KeyFn):
+        self.advisory = advisory
         self.ranges = [r for r in (_compile(events, key) for events in spec.ranges) if r]
         self.versions = frozenset(spec.versions)
-        self.version_keys: list[Any] | None = None  # parsed on first need
+        self.version_keys: set[Any] | list[Any] | None = None  # parsed on first need
         self.npm_range = spec.npm_range
         self.npm_patched = spec.npm_patched
-        self.status = spec.status
-        self.severity = spec.severity
-        self.cvss = spec.cvss
 
     def check(self, version: str, key: Any, key_fn: KeyFn) -> tuple[bool, str]:
         """(affected, fixed version or "") for one installed version (key None: unparsable)."""
@@ -110,7 +116,8 @@ class Entry:
             return True, _npm_fix(self.npm_patched, key, key_fn)
         return False, ""
 
-    def _version_keys(self, key_fn: KeyFn) -> list[Any]:
+    def _version_keys(self, key_fn: KeyFn) -> set[Any] | list[Any]:
+        """The parsed ``versions``: a set where keys hash (all but Maven's), else a list."""
         if self.version_keys is None:
             keys = []
             for text in self.versions:
@@ -118,7 +125,10 @@ class Entry:
                     keys.append(key_fn(text))
                 except VersionError:
                     continue  # an enumerated version the ecosystem cannot parse never matches
-            self.version_keys = keys
+            try:
+                self.version_keys = set(keys)
+            except TypeError:
+                self.version_keys = keys
         return self.version_keys
 
 
@@ -157,30 +167,30 @@ def _npm_fix(patched: str, key: Any, key_fn: KeyFn) -> str:
 
 
 class SimpleIndex:
-    """Entries whose only range is ``introduced 0, fixed X`` (nearly every distro row),
-    sorted by X, so one bisect finds all that affect a version instead of a loop over them.
+    """Rows whose only range is ``introduced 0, fixed X`` (nearly every distro row), sorted
+    by X, so one bisect finds all that affect a version instead of a loop over them.
     """
 
-    __slots__ = ("entries", "keys")
+    __slots__ = ("fixes", "keys")
 
-    def __init__(self, pairs: list[tuple[Any, Entry]]) -> None:
-        pairs.sort(key=lambda p: p[0])
-        self.keys = [k for k, _ in pairs]
-        self.entries = [e for _, e in pairs]
+    def __init__(self, rows: list[tuple[Any, str, Advisory]]) -> None:
+        rows.sort(key=lambda r: r[0])
+        self.keys = [key for key, _, _ in rows]
+        self.fixes = [(advisory, fixed) for _, fixed, advisory in rows]
 
-    def affected(self, key: Any) -> list[Entry]:
-        """Entries whose fix is above ``key``: everything from the first fix greater than it."""
-        return self.entries[bisect.bisect_right(self.keys, key) :]
+    def affected(self, key: Any) -> list[tuple[Advisory, str]]:
+        """(advisory, fixed version) of every row whose fix is above ``key``."""
+        return self.fixes[bisect.bisect_right(self.keys, key) :]
 
 
-def simple_fix_key(entry: Entry) -> Any | None:
-    """The fixed key if ``entry`` is one ``introduced 0 -> fixed X`` range and nothing else."""
-    if len(entry.ranges) != 1 or entry.versions or entry.npm_range:
+def simple_fix(spec: model.Spec) -> str | None:
+    """X if ``spec`` is one ``introduced 0 -> fixed X`` range and nothing else, else None."""
+    if len(spec.ranges) != 1 or spec.versions or spec.npm_range:
         return None
-    rng = entry.ranges[0]
-    if rng.limits or len(rng.events) != 2:
+    events = spec.ranges[0]
+    if len(events) != 2:
         return None
-    (k1, key1, _), (k2, key2, _) = rng.events
-    if k1 == model.INTRODUCED and key1 is None and k2 == model.FIXED:
-        return key2
+    first, second = events
+    if first.kind == model.INTRODUCED and first.version == "0" and second.kind == model.FIXED:
+        return second.version
     return None

@@ -18,9 +18,18 @@ from cvss.exceptions import CVSSError
 from hullscan.match.interface import CVSS, Severity
 from hullscan.vulndb.model import CvssEntry
 
-#: Debian's urgency words; "not yet assigned" and "end-of-life" say nothing about impact.
-_URGENCY = {"unimportant": Severity.LOW, "low": Severity.LOW, "medium": Severity.MEDIUM}
-_URGENCY |= {"high": Severity.HIGH, "critical": Severity.CRITICAL}
+#: Vendor severity words: Debian's urgencies ("not yet assigned" and "end-of-life" say
+#: nothing about impact), GHSA's, Red Hat's and Ubuntu's.
+_WORDS = {
+    "unimportant": Severity.LOW,
+    "negligible": Severity.LOW,
+    "low": Severity.LOW,
+    "medium": Severity.MEDIUM,
+    "moderate": Severity.MEDIUM,
+    "high": Severity.HIGH,
+    "important": Severity.HIGH,
+    "critical": Severity.CRITICAL,
+}
 _VERSION_ORDER = {"4.0": 4, "3.1": 3, "3.0": 2, "2.0": 1}
 
 
@@ -35,16 +44,14 @@ def from_score(score: float, version: str) -> Severity:
     return Severity.MEDIUM if score >= 4 else Severity.LOW
 
 
+@functools.lru_cache(maxsize=256)
 def from_word(text: str) -> Severity:
     """A vendor's severity word (``moderate``, ``important``, a Debian urgency such as
     ``bug #324531; medium`` or ``low**``); UNKNOWN if it names no level."""
     for part in reversed(text.lower().split(";")):
         word = part.strip().rstrip("*").strip()
-        if word in _URGENCY:
-            return _URGENCY[word]
-        level = Severity.parse(word)
-        if level is not Severity.UNKNOWN:
-            return level
+        if word in _WORDS:
+            return _WORDS[word]
     return Severity.UNKNOWN
 
 
@@ -98,7 +105,7 @@ def choose(
     ``nvd`` must be in `nvd_cvss` order so that its first entry is the one to use.
     """
     for source, word in labels:
-        level = from_word(word)
+        level = from_word(word) if word else Severity.UNKNOWN
         if level is not Severity.UNKNOWN:
             return level, source
     if vendor_cvss:

@@ -14,6 +14,7 @@ bench/RESULTS.md for the measured difference).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
@@ -24,6 +25,8 @@ from hullscan.match.interface import DatabaseInfo
 from hullscan.vulndb import model
 
 SCHEMA_VERSION = 1
+#: Ids per ``IN (...)`` query, well under SQLite's bound-parameter limit.
+_BATCH = 500
 
 _HINT = "run `hullscan db update`"
 
@@ -109,6 +112,8 @@ class VulnDB:
         except sqlite3.Error as exc:
             raise DatabaseError(f"{self.path}: cannot open database ({exc}); {_HINT}") from exc
         try:
+            # Reads come straight from the page cache instead of being copied in.
+            self._conn.execute("PRAGMA mmap_size = 268435456")
             self.meta = self._check()
             rows = self._query("SELECT data FROM zdict", ())
         except BaseException:
@@ -207,32 +212,53 @@ class VulnDB:
         except sqlite3.Error as exc:
             raise self._corrupt(exc) from exc
 
+    def _by_id(self, sql: str, ids: Iterable[str]) -> list[tuple[object, ...]]:
+        """Rows of ``sql`` (``... WHERE id IN ({})``) for every id, a few queries at most."""
+        unique = list(dict.fromkeys(ids))
+        rows: list[tuple[object, ...]] = []
+        for start in range(0, len(unique), _BATCH):
+            chunk = unique[start : start + _BATCH]
+            rows += self._query(sql.format(", ".join("?" * len(chunk))), tuple(chunk))
+        return rows
+
+    def records(self, record_ids: Iterable[str]) -> dict[str, model.RecordDoc]:
+        """The documents of the records that exist among ``record_ids``."""
+        rows = self._by_id("SELECT id, doc FROM records WHERE id IN ({})", record_ids)
+        return {
+            str(rid): model.unpack_record(blob, self._decompressor)
+            for rid, blob in rows
+            if isinstance(blob, bytes)
+        }
+
     def record(self, record_id: str) -> model.RecordDoc | None:
-        rows = self._query("SELECT doc FROM records WHERE id = ?", (record_id,))
-        if not rows:
-            return None
-        blob = rows[0][0]
-        assert isinstance(blob, bytes)
-        return model.unpack_record(blob, self._decompressor)
+        return self.records((record_id,)).get(record_id)
+
+    def aliases_of(self, vuln_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """Every other id of each vulnerability (keyed by primary id; others are absent)."""
+        rows = self._by_id("SELECT id, aliases FROM vulns WHERE id IN ({})", vuln_ids)
+        return {str(vid): tuple(str(aliases).split()) for vid, aliases in rows}
 
     def aliases(self, vuln_id: str) -> tuple[str, ...]:
-        rows = self._query("SELECT aliases FROM vulns WHERE id = ?", (vuln_id,))
-        return tuple(str(rows[0][0]).split()) if rows else ()
+        return self.aliases_of((vuln_id,)).get(vuln_id, ())
+
+    def cves(self, cve_ids: Iterable[str]) -> dict[str, CveInfo]:
+        """NVD, KEV and EPSS data of the CVEs the database has among ``cve_ids``."""
+        rows = self._by_id(
+            "SELECT id, nvd, kev_date, epss, epss_percentile FROM cves WHERE id IN ({})", cve_ids
+        )
+        out: dict[str, CveInfo] = {}
+        for cve_id, blob, kev_date, epss, percentile in rows:
+            doc = model.unpack_cve(blob, self._decompressor) if isinstance(blob, bytes) else None
+            out[str(cve_id)] = CveInfo(
+                doc,
+                str(kev_date or ""),
+                float(epss) if isinstance(epss, float) else None,
+                float(percentile) if isinstance(percentile, float) else None,
+            )
+        return out
 
     def cve(self, cve_id: str) -> CveInfo | None:
-        rows = self._query(
-            "SELECT nvd, kev_date, epss, epss_percentile FROM cves WHERE id = ?", (cve_id,)
-        )
-        if not rows:
-            return None
-        blob, kev_date, epss, percentile = rows[0]
-        doc = model.unpack_cve(blob, self._decompressor) if isinstance(blob, bytes) else None
-        return CveInfo(
-            doc,
-            str(kev_date or ""),
-            float(epss) if isinstance(epss, float) else None,
-            float(percentile) if isinstance(percentile, float) else None,
-        )
+        return self.cves((cve_id,)).get(cve_id)
 
     def count(self, table: str) -> int:
         """Rows in one of the schema's tables (for ``db status``)."""
