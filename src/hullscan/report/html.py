@@ -6,6 +6,7 @@ through a template shipped in the package with autoescaping on: advisory text is
 
 from __future__ import annotations
 
+from datetime import datetime
 from importlib import resources
 
 from jinja2 import Environment, StrictUndefined
@@ -17,6 +18,19 @@ from hullscan.report.jsonreport import report_document
 _ENV = Environment(
     autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
 )
+
+
+def _stamp(text: str) -> str:
+    """An RFC 3339 timestamp to the second, for people: microseconds are noise on a page."""
+    try:
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    zone = stamp.strftime("%Z") or "local time"
+    return f"{stamp:%Y-%m-%d %H:%M:%S} {zone}"
+
+
+_ENV.filters["stamp"] = _stamp
 
 
 def render_html(assessment: Assessment, options: RenderOptions) -> str:
