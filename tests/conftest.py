@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,16 @@ def shared_dir() -> Path:
     if not (path / "data").is_dir():
         pytest.skip(f"shared data not found at {path}")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _restore_hullscan_logger() -> Iterator[None]:
+    """The CLI points the ``hullscan`` logger at stderr and stops propagation; a test that
+    runs ``main()`` must not take log capture away from the tests after it in its worker."""
+    logger = logging.getLogger("hullscan")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    yield
+    logger.handlers[:], logger.level, logger.propagate = saved
 
 
 @pytest.fixture(scope="session")
