@@ -23,11 +23,7 @@ from typing import NoReturn
 from hullscan import __version__
 from hullscan.errors import HullscanError, UsageError
 from hullscan.image.interface import ImageSource, Platform
-from hullscan.image.registry import (
-    add_registry_args,
-    open_registry_source,
-    registry_options_from_args,
-)
+from hullscan.image.registry import add_registry_args, registry_options_from_args
 from hullscan.inventory.interface import AnalyzerKind, AnalyzerOptions
 from hullscan.match.interface import ScanResult
 from hullscan.match.matcher import Matcher
@@ -227,6 +223,8 @@ def inventory_options(args: argparse.Namespace) -> InventoryOptions:
                     f"{reference}: not a local file or directory, and --offline forbids "
                     "pulling it from a registry"
                 )
+            from hullscan.image.registry import open_registry_source  # the HTTP stack, on use
+
             return open_registry_source(reference, registry)
 
     return InventoryOptions(

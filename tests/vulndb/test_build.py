@@ -18,9 +18,7 @@ from tests.vulndb.osvdata import affected, record, write_zip
 
 def test_full_build_counts(vulndb_path: Path, advisories_dir: Path) -> None:
     with VulnDB(vulndb_path) as db:
-        sources = {
-            name: (date, records, skipped) for name, date, _, records, skipped in db.sources()
-        }
+        sources = {s.name: (s.date, s.records, s.skipped) for s in db.sources()}
         assert db.count("records") == 46365
         assert db.count("affected") > 150_000
         ecosystems = dict(db.ecosystems())

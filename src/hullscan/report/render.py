@@ -2,45 +2,46 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from hullscan.errors import UsageError
 from hullscan.policy.interface import Assessment
-from hullscan.report.cyclonedx import render_cyclonedx, render_cyclonedx_sbom
-from hullscan.report.gitlab import render_gitlab
-from hullscan.report.html import render_html
 from hullscan.report.interface import Inventory, RenderOptions, ReportFormat, SbomFormat
-from hullscan.report.jsonreport import inventory_document, render_json
-from hullscan.report.junit import render_junit
-from hullscan.report.markdown import render_markdown
-from hullscan.report.sarif import render_sarif
-from hullscan.report.spdx import render_spdx, render_spdx_sbom
-from hullscan.report.table import render_table
-from hullscan.report.template import render_template
+from hullscan.report.jsonreport import inventory_document
 
 Renderer = Callable[[Assessment, RenderOptions], str]
 
-RENDERERS: dict[ReportFormat, Renderer] = {
-    ReportFormat.TABLE: render_table,
-    ReportFormat.JSON: render_json,
-    ReportFormat.SARIF: render_sarif,
-    ReportFormat.CYCLONEDX: render_cyclonedx,
-    ReportFormat.SPDX_JSON: render_spdx,
-    ReportFormat.JUNIT: render_junit,
-    ReportFormat.GITLAB: render_gitlab,
-    ReportFormat.HTML: render_html,
-    ReportFormat.MARKDOWN: render_markdown,
-    ReportFormat.TEMPLATE: render_template,
+#: Each format's writer as (module, function), imported only when that format is asked for:
+#: the CycloneDX and SPDX libraries alone take longer to import than a cached rescan.
+RENDERERS: dict[ReportFormat, tuple[str, str]] = {
+    ReportFormat.TABLE: ("table", "render_table"),
+    ReportFormat.JSON: ("jsonreport", "render_json"),
+    ReportFormat.SARIF: ("sarif", "render_sarif"),
+    ReportFormat.CYCLONEDX: ("cyclonedx", "render_cyclonedx"),
+    ReportFormat.SPDX_JSON: ("spdx", "render_spdx"),
+    ReportFormat.JUNIT: ("junit", "render_junit"),
+    ReportFormat.GITLAB: ("gitlab", "render_gitlab"),
+    ReportFormat.HTML: ("html", "render_html"),
+    ReportFormat.MARKDOWN: ("markdown", "render_markdown"),
+    ReportFormat.TEMPLATE: ("template", "render_template"),
 }
+
+
+def _writer(module: str, function: str) -> Callable[..., str]:
+    return cast(
+        "Callable[..., str]",
+        getattr(importlib.import_module(f"hullscan.report.{module}"), function),
+    )
 
 
 def render_report(fmt: ReportFormat, assessment: Assessment, options: RenderOptions) -> str:
     """The report text of one format: one combined report for every target in the run."""
-    return RENDERERS[fmt](assessment, options)
+    return _writer(*RENDERERS[fmt])(assessment, options)
 
 
 def render_sbom(
@@ -49,9 +50,9 @@ def render_sbom(
     """An SBOM of one target's inventory (no vulnerabilities)."""
     when = generated_at or datetime.now().astimezone()
     if fmt is SbomFormat.CYCLONEDX:
-        return render_cyclonedx_sbom(inventory, when)
+        return _writer("cyclonedx", "render_cyclonedx_sbom")(inventory, when)
     if fmt is SbomFormat.SPDX_JSON:
-        return render_spdx_sbom(inventory, when)
+        return _writer("spdx", "render_spdx_sbom")(inventory, when)
     document = inventory_document(
         inventory.target, inventory.packages, inventory.os, inventory.image, when
     )

@@ -30,6 +30,7 @@ import hullscan
 from hullscan.errors import DatabaseError, UsageError
 from hullscan.vulndb import feeds, model, osv, sources, store
 from hullscan.vulndb.aliases import AliasGroups
+from hullscan.vulndb.store import SourceSummary
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +40,6 @@ _ZSTD_LEVEL = 3
 _DICT_SIZE = 112 * 1024
 _DICT_SAMPLES = 5000
 _DICT_MIN_SAMPLES = 1000
-
-
-@dataclass(frozen=True)
-class SourceSummary:
-    """One source as recorded in the database: ``date`` is the newest data it held."""
-
-    name: str
-    date: str
-    location: str
-    records: int
-    skipped: int
 
 
 @dataclass(frozen=True)

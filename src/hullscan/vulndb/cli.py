@@ -15,11 +15,8 @@ from datetime import timedelta
 from typing import Any
 
 from hullscan.errors import UsageError
-from hullscan.vulndb.build import build_database
-from hullscan.vulndb.paths import resolve_db_path
-from hullscan.vulndb.sources import DEFAULT_ECOSYSTEMS, DEFAULT_OSV_URL
+from hullscan.vulndb.paths import DEFAULT_OSV_URL, resolve_db_path
 from hullscan.vulndb.status import DEFAULT_MAX_AGE, database_status, format_age
-from hullscan.vulndb.update import update_database
 
 #: Where ``db update`` fetches from when ``--from`` is not given.
 UPDATE_URL_ENV = "HULLSCAN_DB_URL"
@@ -99,6 +96,10 @@ def add_db_commands(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    # The builder and the updater bring the HTTP stack; a scan never imports them.
+    from hullscan.vulndb.build import build_database
+    from hullscan.vulndb.sources import DEFAULT_ECOSYSTEMS
+
     result = build_database(
         args.source,
         resolve_db_path(args.db, args.cache_dir),
@@ -128,6 +129,8 @@ def run_build(args: argparse.Namespace) -> int:
 def run_update(args: argparse.Namespace) -> int:
     if not args.source:
         raise UsageError(f"db update: give --from URL|oci://REF|PATH or set ${UPDATE_URL_ENV}")
+    from hullscan.vulndb.update import update_database
+
     result = update_database(
         args.source,
         resolve_db_path(args.db, args.cache_dir),

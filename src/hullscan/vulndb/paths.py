@@ -1,4 +1,4 @@
-"""Where the database lives by default: ``<cache>/db/hullscan.db``.
+"""Where the database lives by default, ``<cache>/db/hullscan.db``, and where it is built from.
 
 The cache folder is ``--cache-dir`` if given, else ``$XDG_CACHE_HOME/hullscan``, else
 ``~/.cache/hullscan``, as the XDG base-directory spec says for data that can be rebuilt.
@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 
 DB_FILE = "hullscan.db"
+#: Where ``db build`` reads OSV data when ``--from`` names no folder or mirror.
+DEFAULT_OSV_URL = "https://osv-vulnerabilities.storage.googleapis.com"
 
 
 def cache_dir(explicit: str | Path | None = None) -> Path:

@@ -26,7 +26,6 @@ from hullscan.inventory.interface import Ecosystem
 log = logging.getLogger(__name__)
 
 #: The public OSV bucket; `fetch` reads ``<base>/<Ecosystem>/all.zip`` from it.
-DEFAULT_OSV_URL = "https://osv-vulnerabilities.storage.googleapis.com"
 DEFAULT_ECOSYSTEMS = tuple(e.value for e in Ecosystem)
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
 _TIMEOUT = httpx.Timeout(60.0, connect=15.0)

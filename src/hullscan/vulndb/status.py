@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from hullscan.vulndb.build import SourceSummary
-from hullscan.vulndb.store import VulnDB
+from hullscan.vulndb.store import SourceSummary, VulnDB
 
 #: Past this age `database_status` warns, as Grype does by default.
 DEFAULT_MAX_AGE = timedelta(hours=120)
@@ -86,7 +85,7 @@ def database_status(
             age=database_age(db, now),
             max_age=max_age,
             size_bytes=db.path.stat().st_size,
-            sources=tuple(SourceSummary(*row) for row in db.sources()),
+            sources=tuple(db.sources()),
             records=db.count("records"),
             affected_rows=db.count("affected"),
             vulnerabilities=db.count("vulns"),

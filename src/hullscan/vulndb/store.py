@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -78,6 +79,17 @@ SCHEMA = (
 )
 
 AffectedRow = tuple[str, str, bytes]
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """One source as recorded in the database: ``date`` is the newest data it held."""
+
+    name: str
+    date: str
+    location: str
+    records: int
+    skipped: int
 
 
 class CveInfo:
@@ -190,12 +202,15 @@ class VulnDB:
             sources=tuple((str(n), str(d)) for n, d in sources),
         )
 
-    def sources(self) -> list[tuple[str, str, str, int, int]]:
-        """(name, date, location, records, skipped) of every source the build read."""
+    def sources(self) -> list[SourceSummary]:
+        """Every source the build read, by name."""
         rows = self._query(
             "SELECT name, date, location, records, skipped FROM sources ORDER BY name", ()
         )
-        return [(str(a), str(b), str(c), int(str(d)), int(str(e))) for a, b, c, d, e in rows]
+        return [
+            SourceSummary(str(a), str(b), str(c), int(str(d)), int(str(e)))
+            for a, b, c, d, e in rows
+        ]
 
     def names(self, ecosystem: str) -> frozenset[str]:
         """Every package name with advisories in ``ecosystem`` (release suffix included)."""
