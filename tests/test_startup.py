@@ -1,0 +1,31 @@
+"""A scan of a local archive must not import what only other commands and formats need.
+
+Start-up is most of a cached rescan, so the heavy dependencies load on first use: the HTTP
+client (registry pulls, database downloads) and the SBOM libraries (CycloneDX, SPDX).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEAVY = ("httpx", "cyclonedx", "spdx_tools", "jinja2", "rich.progress")
+
+
+def _imported_after(statement: str) -> set[str]:
+    code = f"{statement}\nimport sys\nprint('\\n'.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_cli_start_up_leaves_heavy_modules_unloaded() -> None:
+    loaded = _imported_after("import hullscan.cli")
+    assert sorted(m for m in HEAVY if m in loaded) == []
+
+
+def test_lazy_names_still_resolve() -> None:
+    loaded = _imported_after(
+        "from hullscan.image.registry import open_registry_source\n"
+        "from hullscan.vulndb import build_database, SourceSummary"
+    )
+    assert "httpx" in loaded
