@@ -89,13 +89,20 @@ def _visible(layers: Sequence[LayerResult], index: int, path: str) -> bool:
 def _attribute(run: list[tuple[int, FileResult]], diff_ids: Sequence[str]) -> list[Package]:
     """The final copy's packages, each with the layer that introduced and last changed it."""
     final = run[-1][1]
+    # Each earlier copy's versions by package identity, newest copy first. A lock file can
+    # hold one name at several versions, so a copy maps an identity to all of them.
+    earlier: list[tuple[int, dict[tuple[str, str, str], set[str]]]] = []
+    for index, result in reversed(run[:-1]):
+        by_identity: dict[tuple[str, str, str], set[str]] = {}
+        for p in result.packages:
+            by_identity.setdefault(p.identity, set()).add(p.version)
+        earlier.append((index, by_identity))
     out = []
     for package in final.packages:
         introduced = changed = run[-1][0]
         same_version = True
-        for index, result in reversed(run[:-1]):
-            # A lock file can hold one name at several versions: compare all copies.
-            versions = {p.version for p in result.packages if p.identity == package.identity}
+        for index, copies in earlier:
+            versions = copies.get(package.identity)
             if not versions:
                 break
             introduced = index
