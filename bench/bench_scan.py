@@ -7,7 +7,8 @@ gzip layers (`cat` for uncompressed ones), with nothing parsed. Syft is run as
 `syft <scheme>:<file> -o syft-json`; for the two-image Debian OCI file, which Syft cannot pick
 from, and the nested multi-arch index, which it cannot resolve, it gets a single-image copy
 made with skopeo beforehand; for the gzip-wrapped docker archive, which it cannot read, a
-gunzipped copy (all untimed).
+gunzipped copy (all untimed). "OS only" is a cold scan with the OS analyzers alone
+(`--pkg-types os`): the language analyzers' cost is the full cold time over it.
 
     python bench/bench_scan.py [--runs 3] [--syft PATH] > table.md
 """
@@ -55,12 +56,14 @@ SCAN = """
 import sys
 from pathlib import Path
 from hullscan.image.interface import Platform
+from hullscan.inventory.interface import AnalyzerKind
 from hullscan.pipeline import InventoryOptions, inventory_target
-target, image, platform, cache = sys.argv[1:5]
+target, image, platform, cache, kinds = sys.argv[1:6]
 options = InventoryOptions(
     image=image or None,
     platform=Platform.parse(platform) if platform else None,
     cache_dir=Path(cache),
+    kinds=frozenset(AnalyzerKind(kind) for kind in kinds.split(",")),
 )
 result = inventory_target(target, options)
 print(len(result.inventory.packages))
@@ -170,7 +173,7 @@ def main() -> None:
     for case in CASES:
         blobs = layer_blobs(case, workdir)
         floor = statistics.median(floor_seconds(blobs) for _ in range(args.runs))
-        colds, warms, rss_cold, rss_warm, syfts, rss_syft = [], [], [], [], [], []
+        colds, warms, os_only, rss_cold, rss_warm, syfts, rss_syft = [], [], [], [], [], [], []
         packages = ""
         for run in range(args.runs):
             cache = workdir / f"cache-{case.label}-{run}".replace(" ", "_")
@@ -182,7 +185,10 @@ def main() -> None:
                 case.image or "",
                 case.platform or "",
                 str(cache),
+                "os,library",
             ]
+            t, _, _ = timed([*cmd[:-2], str(cache) + "-os", "os"])
+            os_only.append(t)
             t, rss, packages = timed(cmd, stdout=None)
             colds.append(t)
             rss_cold.append(rss)
@@ -196,19 +202,21 @@ def main() -> None:
                 rss_syft.append(rss)
         cold = statistics.median(colds)
         warm = statistics.median(warms)
+        base = statistics.median(os_only)
         syft = statistics.median(syfts) if syfts else float("nan")
         rows.append(
             f"| {case.label} | {packages.strip()} | {floor:.2f} | {cold:.2f} | {cold / floor:.2f} "
-            f"| {warm:.2f} | {warm / cold:.2f} "
+            f"| {warm:.2f} | {warm / cold:.2f} | {base:.2f} | {cold / base - 1:+.0%} "
             f"| {max(rss_cold) // 1024} | {max(rss_warm) // 1024} "
             f"| {syft:.2f} | {cold / syft:.2f} | {max(rss_syft or [0]) // 1024} |"
         )
     print(f"runs per cell: {args.runs} (median); {env_note}; CPU: {os.cpu_count()} cores\n")
     print(
         "| image | packages | gunzip floor s | cold s | cold/floor | warm s | warm/cold "
+        "| OS-only cold s | full over OS-only "
         "| cold RSS MiB | warm RSS MiB | Syft s | cold/Syft | Syft RSS MiB |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
     shutil.rmtree(workdir, ignore_errors=True)
 
