@@ -6,7 +6,10 @@ images pushed, once anonymous and once behind htpasswd, and measures in this pro
 - resolve: ``RegistrySource.resolve()`` in a fresh source each run (new connection, /v2/
   check, manifest(s), config), median of ``--runs``, and the requests the registry logged;
 - pull: resolve plus every layer blob read through ``open_blob`` and hashed, in MB/s;
-- skopeo: ``skopeo copy docker://… dir:…`` of the same image, the daemonless reference.
+- skopeo: ``skopeo copy docker://… dir:…`` of the same image, the daemonless reference;
+- scan: ``hullscan image REF`` as a user runs it (a fresh process, matched against a database
+  built from the shared advisories), cold (empty layer cache) and warm (the same cache), for
+  every pushed image, with the blob requests each run made as the registry logged them.
 
     python bench/bench_registry.py [--runs 5] > table.md
 """
@@ -15,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -31,6 +36,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from tests.conftest import shared_dir  # noqa: E402
 from tests.image.registry.conftest import (  # noqa: E402
     PASSWORD,
+    PUSHES,
     USER,
     LocalRegistry,
     push_all,
@@ -40,6 +46,7 @@ from tests.image.registry.conftest import (  # noqa: E402
 
 from hullscan.image.interface import Platform  # noqa: E402
 from hullscan.image.registry import RegistryOptions, open_registry_source  # noqa: E402
+from hullscan.vulndb import build_database  # noqa: E402
 
 CASES = [
     ("busybox-amd64", None),
@@ -111,6 +118,41 @@ def _measure(registry: LocalRegistry, label: str, options: RegistryOptions, runs
         )
 
 
+def _scan(registry: LocalRegistry, name: str, db: Path, cache: Path) -> tuple[float, int, int]:
+    """Wall seconds, blob requests and findings of one ``hullscan image`` run."""
+    out = cache.parent / f"{name}.json"
+    cmd = [sys.executable, "-m", "hullscan", "image", registry.ref(name), "--db", str(db)]
+    cmd += ["--cache-dir", str(cache), "-q", "-f", "json", "-o", str(out)]
+    if name == "busybox-multiarch":
+        cmd += ["--platform", "linux/arm64/v8"]
+    env = dict(os.environ, HOME=str(cache.parent))  # no Docker config of the user's
+    if registry.username:
+        env |= {"HULLSCAN_USERNAME": registry.username, "HULLSCAN_PASSWORD": registry.password}
+    mark = registry.log_mark()
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env)
+    elapsed = time.perf_counter() - start
+    blobs = sum("/blobs/" in a.path for a in registry.accesses(mark))
+    findings = len(json.loads(out.read_text())["results"][0]["findings"])
+    return elapsed, blobs, findings
+
+
+def _measure_scans(registry: LocalRegistry, label: str, db: Path, runs: int) -> None:
+    for name in PUSHES:
+        colds, warms = [], []
+        for _ in range(runs):
+            cache = Path(tempfile.mkdtemp(prefix="bench-scan-")) / "cache"
+            cold, cold_blobs, findings = _scan(registry, name, db, cache)
+            warm, warm_blobs, _ = _scan(registry, name, db, cache)
+            colds.append(cold)
+            warms.append(warm)
+            shutil.rmtree(cache.parent)
+        print(
+            f"| {name} | {label} | {findings} | {statistics.median(colds):.2f} | {cold_blobs} "
+            f"| {statistics.median(warms):.2f} | {warm_blobs} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -140,6 +182,14 @@ def main() -> None:
         _measure(anonymous, "anonymous", options, args.runs)
         basic = replace(options, username=USER, password=PASSWORD)
         _measure(protected, "htpasswd", basic, args.runs)
+
+        db = work / "hullscan.db"
+        build_database(shared / "data" / "advisories", db, offline=True)
+        print("\n| image | auth | findings | scan cold s | blob GETs cold | scan warm s "
+              "| blob GETs warm |")  # fmt: skip
+        print("|---|---|---:|---:|---:|---:|---:|")
+        for registry, label in ((anonymous, "anonymous"), (protected, "htpasswd")):
+            _measure_scans(registry, label, db, max(1, args.runs // 2))
     finally:
         stop_registry(anonymous)
         if protected is not None:

@@ -22,6 +22,7 @@ from typing import NoReturn
 
 from hullscan import __version__
 from hullscan.errors import HullscanError, UsageError
+from hullscan.image.cache import LayerCache
 from hullscan.image.interface import ImageSource, Platform
 from hullscan.image.registry import add_registry_args, registry_options_from_args
 from hullscan.inventory.interface import AnalyzerKind, AnalyzerOptions
@@ -217,7 +218,7 @@ def inventory_options(args: argparse.Namespace) -> InventoryOptions:
     if hasattr(args, "username"):
         registry = registry_options_from_args(args)
 
-        def open_remote(reference: str) -> ImageSource:
+        def open_remote(reference: str, cache: LayerCache | None) -> ImageSource:
             if args.offline:
                 raise UsageError(
                     f"{reference}: not a local file or directory, and --offline forbids "
@@ -225,7 +226,7 @@ def inventory_options(args: argparse.Namespace) -> InventoryOptions:
                 )
             from hullscan.image.registry import open_registry_source  # the HTTP stack, on use
 
-            return open_registry_source(reference, registry)
+            return open_registry_source(reference, registry, cache)
 
     return InventoryOptions(
         image=getattr(args, "image", None),

@@ -41,7 +41,8 @@ class InventoryOptions:
     use_cache: bool = True
     progress: bool = False
     analyzer_options: AnalyzerOptions = field(default_factory=AnalyzerOptions)
-    open_remote: Callable[[str], ImageSource] | None = None
+    # Opens a registry reference; it may keep content-addressed metadata in the layer cache.
+    open_remote: Callable[[str, LayerCache | None], ImageSource] | None = None
     kinds: frozenset[AnalyzerKind] = frozenset(AnalyzerKind)
 
 
@@ -102,7 +103,7 @@ def inventory_target(target: str, options: InventoryOptions) -> InventoryResult:
         if path.exists():
             source = open_local_image(path, options.image, options.platform)
         elif options.open_remote is not None:
-            source = options.open_remote(target)
+            source = options.open_remote(target, cache)
         else:
             source = open_local_image(path)
         with source:

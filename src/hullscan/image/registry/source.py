@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from hullscan.errors import ImageError, RegistryError, UsageError
 from hullscan.image.archive import image_from_config, select_platform
+from hullscan.image.cache import LayerCache
 from hullscan.image.interface import (
     INDEX_TYPES,
     MANIFEST_TYPES,
@@ -38,11 +39,16 @@ class RegistrySource(ImageSource):
     """One image reference in a registry (or its mirrors)."""
 
     def __init__(
-        self, reference: Reference, options: RegistryOptions, client: RegistryClient | None = None
+        self,
+        reference: Reference,
+        options: RegistryOptions,
+        client: RegistryClient | None = None,
+        cache: LayerCache | None = None,
     ) -> None:
         self.reference = reference
         self.options = options
         self._client = client or RegistryClient(reference, options)
+        self._cache = cache
         self._endpoint: Endpoint | None = None
         self._meta: ImageMeta | None = None
 
@@ -110,6 +116,18 @@ class RegistrySource(ImageSource):
         return picked
 
     def _config(self, ep: Endpoint, digest: str, where: str) -> dict[str, Any]:
+        """The image config; kept in the layer cache by its digest, so a rescan whose layers
+        are cached asks the registry for the manifest alone."""
+        key = f"config:{digest}"
+        cached = self._cache.get_source(key) if self._cache else None
+        if cached is not None:
+            return cached
+        config = self._fetch_config(ep, digest, where)
+        if self._cache is not None:
+            self._cache.put_source(key, config)
+        return config
+
+    def _fetch_config(self, ep: Endpoint, digest: str, where: str) -> dict[str, Any]:
         body = self._client.blob_bytes(ep, digest, MAX_CONFIG, f"{where} config {digest}")
         try:
             config = json.loads(body)
@@ -136,6 +154,8 @@ class RegistrySource(ImageSource):
         self._client.close()
 
 
-def open_registry_source(reference: str, options: RegistryOptions) -> RegistrySource:
+def open_registry_source(
+    reference: str, options: RegistryOptions, cache: LayerCache | None = None
+) -> RegistrySource:
     """A source for ``reference``; nothing is fetched until ``resolve``."""
-    return RegistrySource(parse_reference(reference), options)
+    return RegistrySource(parse_reference(reference), options, cache=cache)
