@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from hullscan import __version__
-from hullscan.errors import HullscanError, UsageError
+from hullscan.errors import HullscanError, InventoryError, UsageError
 from hullscan.image.cache import LayerCache
 from hullscan.image.interface import ImageSource, Platform
 from hullscan.image.registry import add_registry_args, registry_options_from_args
@@ -241,10 +241,21 @@ def inventory_options(args: argparse.Namespace) -> InventoryOptions:
 
 
 def run_inventory(target: str, is_rootfs: bool, options: InventoryOptions) -> InventoryResult:
-    """The inventory stage for one target."""
+    """The inventory stage for one target.
+
+    A damaged OS package database ends the command (exit 2): what it lists may be a part of
+    what is installed, and a report built on it would pass an image that carries more.
+    """
     if is_rootfs:
-        return inventory_rootfs(Path(target), options)
-    return inventory_target(target, options)
+        result = inventory_rootfs(Path(target), options)
+    else:
+        result = inventory_target(target, options)
+    if result.inventory.damaged:
+        raise InventoryError(
+            f"{target}: {result.inventory.damaged[0]}; the installed packages cannot be "
+            "listed in full, so nothing is reported"
+        )
+    return result
 
 
 def _log_warnings(target: str, result: InventoryResult) -> None:

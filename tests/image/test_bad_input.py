@@ -134,6 +134,30 @@ def test_unreadable_directory(tmp_path: Path) -> None:
     _assert_one_line(err, str(root))
 
 
+def _rpm_layer(data: bytes) -> bytes:
+    return layer_tar([file_member("var/lib/rpm/Packages.db", data)])
+
+
+def test_damaged_rpm_database_fails_the_scan(tmp_path: Path, fixtures_dir: Path, run: Run) -> None:
+    """A damaged rpmdb lists only part of what is installed: no report may pass on it."""
+    good = (fixtures_dir / "rpm/ndb-sle15-bci/var/lib/rpm/Packages.db").read_bytes()
+    root = tmp_path / "damaged"
+    write_oci_layout(root, [_rpm_layer(good[: len(good) // 2])])
+    code, err = run("image", str(root), "--no-cache")
+    assert code == 2
+    _assert_one_line(
+        err, str(root), "var/lib/rpm/Packages.db: skipped", "cannot be listed in full"
+    )
+    code, err = run("sbom", str(root), "--no-cache")
+    assert code == 2
+
+    # Damage in a lower layer that a later layer replaced is no longer in the image.
+    mended = tmp_path / "mended"
+    write_oci_layout(mended, [_rpm_layer(good[: len(good) // 2]), _rpm_layer(good)])
+    code, err = run("image", str(mended), "--no-cache", "-q", "-o", str(tmp_path / "r.txt"))
+    assert (code, err) == (0, "")
+
+
 def test_missing_target(tmp_path: Path, run: Run) -> None:
     code, err = run("rootfs", str(tmp_path / "nope"))
     assert code == 2

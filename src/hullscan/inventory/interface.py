@@ -190,12 +190,15 @@ class FileResult:
     ``os`` is set by OS-release analyzers; ``owned_files`` maps a package name to the paths it
     installs (dpkg ``info/*.list``), used to drop language packages an OS package owns.
     ``warnings`` are one-line notes naming the file and the problem; the scan goes on.
+    ``damaged`` says why an OS package database could not be read whole: the packages it
+    lists may be incomplete, and a scan that relied on them could pass an image it should not.
     """
 
     packages: tuple[Package, ...] = ()
     os: OSInfo | None = None
     owned_files: tuple[tuple[str, tuple[str, ...]], ...] = ()
     warnings: tuple[str, ...] = ()
+    damaged: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -203,6 +206,7 @@ class FileResult:
             "os": self.os.to_dict() if self.os else None,
             "owned_files": [[name, list(paths)] for name, paths in self.owned_files],
             "warnings": list(self.warnings),
+            "damaged": self.damaged,
         }
 
     @classmethod
@@ -212,6 +216,7 @@ class FileResult:
             os=OSInfo.from_dict(data["os"]) if data.get("os") else None,
             owned_files=tuple((n, tuple(p)) for n, p in data.get("owned_files", ())),
             warnings=tuple(data.get("warnings", ())),
+            damaged=str(data.get("damaged", "")),
         )
 
 

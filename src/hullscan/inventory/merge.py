@@ -34,6 +34,8 @@ class Inventory:
     os: OSInfo | None
     packages: tuple[Package, ...]
     warnings: tuple[str, ...] = ()
+    # Why package databases of the final filesystem could not be read whole (FileResult).
+    damaged: tuple[str, ...] = ()
 
 
 def _ancestors(path: str) -> list[str]:
@@ -176,12 +178,15 @@ def merge_layers(layers: Sequence[LayerResult], fallback_os: OSInfo | None = Non
     packages: list[Package] = []
     owned: set[str] = set()
     warnings: list[str] = [w for layer in layers for w in layer.warnings]
+    damaged: list[str] = []
 
     for index, layer in enumerate(layers):
         for key, result in layer.results.items():
             if not _visible(layers, index, key[1]):
                 continue
             warnings.extend(result.warnings)
+            if result.damaged:
+                damaged.append(result.damaged)
             if result.os is not None:
                 os_candidates[key[1]] = result.os
             for _name, paths in result.owned_files:
@@ -194,6 +199,7 @@ def merge_layers(layers: Sequence[LayerResult], fallback_os: OSInfo | None = Non
         os=os_info,
         packages=tuple(fold_declared(_finish(packages, os_info, owned))),
         warnings=tuple(dict.fromkeys(warnings)),
+        damaged=tuple(damaged),
     )
 
 

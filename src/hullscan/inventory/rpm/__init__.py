@@ -100,7 +100,7 @@ class RpmAnalyzer(Analyzer):
 
     name = "rpm"
     kind = AnalyzerKind.OS
-    version = 1
+    version = 2  # 2: damaged databases are marked, so the scan does not pass on them
     max_size = 1024 * 1024 * 1024
     needs_seek = True
 
@@ -116,6 +116,8 @@ class RpmAnalyzer(Analyzer):
                 (h.name, tuple(f.lstrip("/") for f in h.files)) for h in kept if h.files
             ),
             warnings=tuple(warnings),
+            # Every warning here is damage: a record skipped or the read ended early.
+            damaged=warnings[0] if warnings else "",
         )
 
 
