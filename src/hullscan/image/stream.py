@@ -118,13 +118,17 @@ def scan_gzip_archive(
     analyzers = tuple(analyzers)
     key = f"gzip-archive:{file_fingerprint(path)}:{image or ''}:{platform or ''}"
     known = cache.get_source(key) if cache else None
+    skip: set[str] = set()
     if known is not None and cache is not None:
         meta = _meta_from_dict(known)
         cached = [cache.get(layer.diff_id, token) for layer in meta.layers]
         if all(r is not None for r in cached):
             log.debug("%s: unchanged since the last scan; no layer read", path)
             return meta, [r for r in cached if r is not None], 0
-    skip = set(known.get("cached_members", [])) if known else set()
+        # Skip only the members cached for these analyzers: another --pkg-types or hullscan
+        # version left results under another token.
+        members = known.get("cached_members", [])
+        skip = {m for m, r in zip(members, cached, strict=False) if r is not None}
 
     store = _MemoryStore(str(path))
     walked: dict[str, tuple[LayerResult, StreamDigests]] = {}
