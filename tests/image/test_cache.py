@@ -74,10 +74,10 @@ def test_two_scans_at_once_share_the_cache(tmp_path: Path) -> None:
     """Both cold, same cache folder, started together: both finish with the same inventory."""
     archive = shared_dir() / "data" / "images" / "debian-python-app.docker.tar.gz"
     cache = tmp_path / "cache"
+    command = [sys.executable, "-m", "hullscan", "sbom", str(archive), "--cache-dir", str(cache)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "hullscan", "sbom", str(archive), "--cache-dir", str(cache)]
-            + ["-q", "-f", "json", "-o", str(tmp_path / f"{n}.json")],
+            [*command, "-q", "-f", "json", "-o", str(tmp_path / f"{n}.json")],
             stderr=subprocess.PIPE,
             text=True,
         )
