@@ -389,3 +389,43 @@ def test_analyze_hello_is_fast(hello: tuple[bytes, tarfile.TarInfo]) -> None:
     for _ in range(20):
         BINARY.analyze("hello", body, OPTIONS)
     assert (time.perf_counter() - start) / 20 < 0.05
+
+
+# --- go.mod and go.sum together (the folder as hullscan rootfs reads it) ---------------------
+
+
+def _folder_inventory(root: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    from hullscan.pipeline import InventoryOptions, inventory_rootfs
+
+    packages = inventory_rootfs(root, InventoryOptions(use_cache=False)).inventory.packages
+    return {(p.name, p.version): (p.found_in, p.relationship.value) for p in packages}
+
+
+@pytest.mark.parametrize(
+    "fixture", ["trivy-mod-normal", "trivy-mod-replaced", "trivy-mod-replaced-with-version"]
+)
+def test_go_sum_beside_a_go_1_17_go_mod_adds_nothing(fixtures_dir: Path, fixture: str) -> None:
+    """Go 1.17+ go.mod files list every module; go.sum there only holds checksums (it lists
+    32 modules trivy-mod-replaced does not build). Trivy's expectation is go.mod's list."""
+    found = _folder_inventory(fixtures_dir / "go" / fixture)
+    expected = json.loads((fixtures_dir / "go" / fixture / "go.mod.expected.json").read_text())
+    assert {f for f, _ in found.values()} == {"go.mod"}
+    assert sorted(found) == sorted((p["name"], p.get("version", "")) for p in expected)
+
+
+def test_go_sum_completes_an_older_go_mod(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text(
+        "module example.com/app\n\ngo 1.16\n\nrequire example.com/a v1.2.0\n"
+    )
+    (tmp_path / "go.sum").write_text(
+        "example.com/a v1.1.0/go.mod h1:x=\n"
+        "example.com/a v1.2.0 h1:y=\n"
+        "example.com/a v1.2.0/go.mod h1:z=\n"
+        "example.com/b v0.3.0 h1:w=\n"
+        "example.com/b v0.3.0/go.mod h1:v=\n"
+    )
+    assert _folder_inventory(tmp_path) == {
+        ("example.com/app", ""): ("go.mod", "root"),
+        ("example.com/a", "v1.2.0"): ("go.mod", "direct"),
+        ("example.com/b", "v0.3.0"): ("go.sum", "indirect"),
+    }

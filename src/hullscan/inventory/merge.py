@@ -20,6 +20,7 @@ from packageurl import PackageURL
 from hullscan import versions
 from hullscan.errors import VersionError
 from hullscan.image.walk import LayerResult
+from hullscan.inventory.golang.mod import reconcile_go_sum
 from hullscan.inventory.interface import FileResult, OSInfo, Package, PackageType, Relationship
 from hullscan.inventory.osrelease import choose_os, os_from_packages
 from hullscan.vulndb.names import normalize_name
@@ -197,7 +198,7 @@ def merge_layers(layers: Sequence[LayerResult], fallback_os: OSInfo | None = Non
     os_info = choose_os(os_candidates) or os_from_packages(packages) or fallback_os
     return Inventory(
         os=os_info,
-        packages=tuple(fold_declared(_finish(packages, os_info, owned))),
+        packages=tuple(reconcile_go_sum(fold_declared(_finish(packages, os_info, owned)))),
         warnings=tuple(dict.fromkeys(warnings)),
         damaged=tuple(damaged),
     )

@@ -18,7 +18,7 @@ version of each module is reported, with an unknown relationship, as Trivy does.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO
 
 from hullscan.inventory.golang.common import go_package, go_unquote
@@ -28,6 +28,7 @@ from hullscan.inventory.interface import (
     FileMeta,
     FileResult,
     Package,
+    PackageType,
     Relationship,
 )
 
@@ -211,6 +212,47 @@ def parse_go_sum(text: str) -> list[tuple[str, str]]:
             continue
         versions[fields[0]] = fields[1].removesuffix("/go.mod")
     return list(versions.items())
+
+
+_GO_DIRECTIVE = re.compile(r"(\d+)\.(\d+)")
+
+
+def _lists_every_module(go_directive: str) -> bool:
+    """Whether a go.mod with this ``go`` line requires every module the build uses.
+
+    From Go 1.17 on, go.mod names indirect requirements too (module graph pruning); before,
+    only go.sum knew them. A go.mod without a ``go`` line is read as Go 1.16, as Go does.
+    """
+    found = _GO_DIRECTIVE.match(go_directive)
+    return found is not None and (int(found[1]), int(found[2])) >= (1, 17)
+
+
+def reconcile_go_sum(packages: list[Package]) -> list[Package]:
+    """go.sum entries beside a go.mod: what they add, and only that.
+
+    go.sum holds checksums for every module the module graph touched, required or not. Beside
+    a go.mod it names no module that go.mod already requires (go.mod is the version in use);
+    beside a Go 1.17+ go.mod it names nothing at all (go.mod lists every module built); beside
+    an older one, its other modules are the indirect requirements. A go.sum alone is read as
+    it is: it is all there is.
+    """
+    required: dict[str, set[str]] = {}  # go.mod folder -> the modules it names
+    complete: set[str] = set()  # go.mod folders whose go.mod lists every module
+    for package in packages:
+        folder, _, file = package.found_in.rpartition("/")
+        if package.type is PackageType.GOLANG and file == "go.mod":
+            required.setdefault(folder, set()).add(package.name)
+            go_line = package.extra_value("go") or ""
+            if package.relationship is Relationship.ROOT and _lists_every_module(go_line):
+                complete.add(folder)
+    out = []
+    for package in packages:
+        folder, _, file = package.found_in.rpartition("/")
+        if file != "go.sum" or package.type is not PackageType.GOLANG or folder not in required:
+            out.append(package)
+        elif folder not in complete and package.name not in required[folder]:
+            out.append(replace(package, relationship=Relationship.INDIRECT))
+    return out
 
 
 def _text(path: str, body: IO[bytes]) -> str | FileResult:
