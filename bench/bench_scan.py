@@ -7,8 +7,10 @@ gzip layers (`cat` for uncompressed ones), with nothing parsed. Syft is run as
 `syft <scheme>:<file> -o syft-json`; for the two-image Debian OCI file, which Syft cannot pick
 from, and the nested multi-arch index, which it cannot resolve, it gets a single-image copy
 made with skopeo beforehand; for the gzip-wrapped docker archive, which it cannot read, a
-gunzipped copy (all untimed). "OS only" is a cold scan with the OS analyzers alone
-(`--pkg-types os`): the language analyzers' cost is the full cold time over it.
+gunzipped copy (all untimed). "in process" is the inventory call alone, timed inside the
+same processes: the scan without interpreter start and imports. "OS only" is a cold scan
+with the OS analyzers alone (`--pkg-types os`), in process too: the language analyzers' cost
+is the full in-process cold time over it.
 
     python bench/bench_scan.py [--runs 3] [--syft PATH] > table.md
 """
@@ -54,6 +56,7 @@ CASES = [
 
 SCAN = """
 import sys
+import time
 from pathlib import Path
 from hullscan.image.interface import Platform
 from hullscan.inventory.interface import AnalyzerKind
@@ -65,8 +68,9 @@ options = InventoryOptions(
     cache_dir=Path(cache),
     kinds=frozenset(AnalyzerKind(kind) for kind in kinds.split(",")),
 )
+start = time.perf_counter()
 result = inventory_target(target, options)
-print(len(result.inventory.packages))
+print(len(result.inventory.packages), time.perf_counter() - start)
 """
 
 
@@ -174,6 +178,7 @@ def main() -> None:
         blobs = layer_blobs(case, workdir)
         floor = statistics.median(floor_seconds(blobs) for _ in range(args.runs))
         colds, warms, os_only, rss_cold, rss_warm, syfts, rss_syft = [], [], [], [], [], [], []
+        inner_colds, inner_warms = [], []
         packages = ""
         for run in range(args.runs):
             cache = workdir / f"cache-{case.label}-{run}".replace(" ", "_")
@@ -187,14 +192,17 @@ def main() -> None:
                 str(cache),
                 "os,library",
             ]
-            t, _, _ = timed([*cmd[:-2], str(cache) + "-os", "os"])
-            os_only.append(t)
-            t, rss, packages = timed(cmd, stdout=None)
+            t, rss, out = timed(cmd, stdout=None)
+            packages, inner = out.split()
             colds.append(t)
+            inner_colds.append(float(inner))
             rss_cold.append(rss)
-            t, rss, _ = timed(cmd)
+            t, rss, out = timed(cmd, stdout=None)
             warms.append(t)
+            inner_warms.append(float(out.split()[1]))
             rss_warm.append(rss)
+            _, _, out = timed([*cmd[:-2], str(cache) + "-os", "os"], stdout=None)
+            os_only.append(float(out.split()[1]))
             if args.syft:
                 syft_cmd = [args.syft, syft_target(case, workdir), "-o", "syft-json"]
                 t, rss, _ = timed([*syft_cmd, "-q"])
@@ -203,20 +211,24 @@ def main() -> None:
         cold = statistics.median(colds)
         warm = statistics.median(warms)
         base = statistics.median(os_only)
+        inner_cold = statistics.median(inner_colds)
+        inner_warm = statistics.median(inner_warms)
         syft = statistics.median(syfts) if syfts else float("nan")
         rows.append(
-            f"| {case.label} | {packages.strip()} | {floor:.2f} | {cold:.2f} | {cold / floor:.2f} "
-            f"| {warm:.2f} | {warm / cold:.2f} | {base:.2f} | {cold / base - 1:+.0%} "
+            f"| {case.label} | {packages} | {floor:.2f} | {cold:.2f} | {cold / floor:.2f} "
+            f"| {warm:.2f} | {warm / cold:.2f} "
+            f"| {inner_cold:.3f} | {inner_warm:.3f} | {inner_warm / inner_cold:.2f} "
+            f"| {base:.3f} | {inner_cold / base - 1:+.0%} "
             f"| {max(rss_cold) // 1024} | {max(rss_warm) // 1024} "
             f"| {syft:.2f} | {cold / syft:.2f} | {max(rss_syft or [0]) // 1024} |"
         )
     print(f"runs per cell: {args.runs} (median); {env_note}; CPU: {os.cpu_count()} cores\n")
     print(
         "| image | packages | gunzip floor s | cold s | cold/floor | warm s | warm/cold "
-        "| OS-only cold s | full over OS-only "
+        "| in process: cold s | warm s | warm/cold | OS-only cold s | full over OS-only "
         "| cold RSS MiB | warm RSS MiB | Syft s | cold/Syft | Syft RSS MiB |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
     shutil.rmtree(workdir, ignore_errors=True)
 
