@@ -160,3 +160,17 @@ def test_truncated_file_is_noticed() -> None:
     assert big is not None
     with pytest.raises(ElfError, match="truncated ELF"):
         elf.read_section(big)
+
+
+def test_one_parse_per_body() -> None:
+    """The Go and Rust analyzers read the same body in turn: its tables are parsed once."""
+    data = build_elf([(".one", b"first")])
+    body = io.BytesIO(data)
+    first = ElfFile.of(body)
+    assert ElfFile.of(body) is first
+    other = ElfFile.of(io.BytesIO(data))
+    assert other is not first and other.sections == first.sections
+    damaged = io.BytesIO(b"\x7fELF" + b"\x09" * 60)
+    for _ in range(2):  # the error is kept too, and raised again
+        with pytest.raises(ElfError, match="unknown ELF class"):
+            ElfFile.of(damaged)

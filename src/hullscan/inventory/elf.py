@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, ClassVar
 
 from hullscan.errors import InventoryError
 
@@ -71,6 +71,8 @@ _PHDR = {1: "IIIIIIII", 2: "IIQQQQQQ"}
 class ElfFile:
     """The tables of one ELF file, read from a seekable binary file object."""
 
+    _last_parsed: ClassVar[tuple[IO[bytes], ElfFile | ElfError] | None] = None
+
     def __init__(self, body: IO[bytes]) -> None:
         """Read the ELF header and tables; the body must start with `ELF_MAGIC`."""
         self._body = body
@@ -105,6 +107,27 @@ class ElfFile:
         if phnum == _PN_XNUM and first:  # extended numbering: the count is in sh_info
             phnum = first[7]
         self.segments = self._read_segments(elf_class, phoff, phentsize, phnum)
+
+    @classmethod
+    def of(cls, body: IO[bytes]) -> ElfFile:
+        """The tables of ``body``, parsed once for all the analyzers given the same body.
+
+        Go and Rust build info are both read from every executable; the walk hands each
+        analyzer the same body object in turn, so the last parse (or its error) is kept. The
+        walk closes a body when its analyzers are done, which frees its bytes.
+        """
+        last = cls._last_parsed
+        if last is not None and last[0] is body:
+            parsed = last[1]
+        else:
+            try:
+                parsed = cls(body)
+            except ElfError as err:
+                parsed = err
+            cls._last_parsed = (body, parsed)
+        if isinstance(parsed, ElfError):
+            raise parsed
+        return parsed
 
     @staticmethod
     def is_elf(head: bytes) -> bool:

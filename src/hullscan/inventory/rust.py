@@ -118,7 +118,7 @@ class CargoAuditableAnalyzer(Analyzer):
         if body.read(4) != ELF_MAGIC:
             return FileResult()
         try:
-            elf = ElfFile(body)
+            elf = ElfFile.of(body)
         except ElfError:
             return FileResult()
         section = elf.section(_AUDIT_SECTION)

@@ -114,7 +114,7 @@ class GoBinaryAnalyzer(Analyzer):
             return FileResult()
         warnings: list[str] = []
         try:
-            elf = ElfFile(body)
+            elf = ElfFile.of(body)
             if elf.truncated:
                 warnings.append(
                     f"{path}: truncated ELF: its tables reach byte {elf.declared_end()}, "
