@@ -333,6 +333,15 @@ class StreamDigests:
     diff_id: str
 
 
+def _check_same(hashed: HashingReader, expected: str, what: str) -> None:
+    """An uncompressed layer's diff_id must be the digest of its bytes, as its blob's is."""
+    if expected and hashed.digest != expected:
+        raise DigestMismatchError(
+            f"{what}: content does not match its digest (expected {expected}, "
+            f"got {hashed.digest})"
+        )
+
+
 def walk_stream(
     blob: IO[bytes],
     layer: LayerRef,
@@ -353,8 +362,14 @@ def walk_stream(
     except OSError as err:
         raise ImageError(f"{what}: cannot read layer ({err})") from err
     check_diff = layer.diff_id if layer.diff_id != layer.digest else ""
-    uncompressed = HashingReader(plain, check_diff, f"{what} diff_id {layer.diff_id}")
-    stream = io.BufferedReader(uncompressed, buffer_size=_CHUNK)
+    if plain is buffered:
+        # A layer stored uncompressed: its bytes are the tar, and their one hash is both the
+        # blob digest and the diff_id; hashing them twice cost 0.1 s on a 150 MB image.
+        uncompressed = compressed
+        stream = buffered
+    else:
+        uncompressed = HashingReader(plain, check_diff, f"{what} diff_id {layer.diff_id}")
+        stream = io.BufferedReader(uncompressed, buffer_size=_CHUNK)
     try:
         result = walk_tar(stream, layer.diff_id, analyzers, options, what, on_bytes)
         try:
@@ -368,7 +383,10 @@ def walk_stream(
         if plain is not buffered:
             plain.close()
     compressed.verify()
-    uncompressed.verify()
+    if uncompressed is compressed:
+        _check_same(compressed, check_diff, f"{what} diff_id {layer.diff_id}")
+    else:
+        uncompressed.verify()
     digests = StreamDigests(blob=compressed.digest, diff_id=uncompressed.digest)
     return result, digests
 
