@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from hullscan.errors import ImageError
-from hullscan.image.walk import LayerResult, analyze_body_once
+from hullscan.image.walk import AnalyzerDispatch, LayerResult, analyze_body_once
 from hullscan.inventory.interface import Analyzer, AnalyzerOptions, FileMeta, FileResult
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ def walk_rootfs(
         os.close(root_fd)
         raise ImageError(f"{root}: cannot read directory ({err.strerror})") from err
 
+    dispatch = AnalyzerDispatch(analyzers)
     results: dict[tuple[str, str], FileResult] = {}
     paths: set[str] = set()
     symlinks: dict[str, str] = {}
@@ -85,7 +86,7 @@ def walk_rootfs(
             if not stat.S_ISREG(st.st_mode):
                 continue
             meta = FileMeta(path=path, size=st.st_size, mode=stat.S_IMODE(st.st_mode))
-            wanting = [a for a in analyzers if a.wants(path, meta)]
+            wanting = dispatch.wanting(path, meta)
             if wanting:
                 _analyze_file(dir_fd, entry.name, meta, wanting, options, results, warnings)
     finally:

@@ -230,6 +230,32 @@ def _analyze_body(
         return FileResult(warnings=(f"{path}: {analyzer.name} could not parse it ({err})",))
 
 
+class AnalyzerDispatch:
+    """Which analyzers to ask about a file: those without name hints, and those whose hints
+    (`Analyzer.file_names`, `file_suffixes`) admit its base name; `wants` decides."""
+
+    def __init__(self, analyzers: tuple[Analyzer, ...]) -> None:
+        self._rank = {id(a): i for i, a in enumerate(analyzers)}
+        self._always = [a for a in analyzers if not (a.file_names or a.file_suffixes)]
+        self._by_name: dict[str, list[Analyzer]] = {}
+        for analyzer in analyzers:
+            for name in analyzer.file_names:
+                self._by_name.setdefault(name, []).append(analyzer)
+        self._by_suffix = [(s, a) for a in analyzers for s in a.file_suffixes]
+        self._suffixes = tuple(s for s, _ in self._by_suffix)
+
+    def wanting(self, path: str, meta: FileMeta) -> list[Analyzer]:
+        base = path[path.rfind("/") + 1 :]
+        hinted = self._by_name.get(base, [])
+        if self._suffixes and base.endswith(self._suffixes):
+            hinted = hinted + [a for s, a in self._by_suffix if base.endswith(s)]
+        asked = self._always
+        if hinted:  # one list, in the analyzers' given order
+            merged = {id(a): a for a in asked + hinted}
+            asked = sorted(merged.values(), key=lambda a: self._rank[id(a)])
+        return [a for a in asked if a.wants(path, meta)]
+
+
 def walk_tar(
     tar_stream: IO[bytes],
     diff_id: str,
@@ -240,6 +266,7 @@ def walk_tar(
 ) -> LayerResult:
     """Parse one uncompressed layer tar stream and run the analyzers on the files they want."""
     analyzers = tuple(analyzers)
+    dispatch = AnalyzerDispatch(analyzers)
     results: dict[tuple[str, str], FileResult] = {}
     paths: set[str] = set()
     whiteouts: set[str] = set()
@@ -275,7 +302,7 @@ def walk_tar(
             if not member.is_regular:
                 continue  # devices, fifos: nothing to analyze, nothing to create
             meta = FileMeta(path=path, size=member.size, mode=member.mode)
-            wanting = [a for a in analyzers if a.wants(path, meta)]
+            wanting = dispatch.wanting(path, meta)
             if not wanting:
                 continue
             results.update(analyze_body_once(tar.body(), meta, wanting, options, warnings))
@@ -337,8 +364,7 @@ def _check_same(hashed: HashingReader, expected: str, what: str) -> None:
     """An uncompressed layer's diff_id must be the digest of its bytes, as its blob's is."""
     if expected and hashed.digest != expected:
         raise DigestMismatchError(
-            f"{what}: content does not match its digest (expected {expected}, "
-            f"got {hashed.digest})"
+            f"{what}: content does not match its digest (expected {expected}, got {hashed.digest})"
         )
 
 

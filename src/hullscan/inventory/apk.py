@@ -126,6 +126,7 @@ class ApkAnalyzer(Analyzer):
     """The apk installed database."""
 
     name = "apk"
+    file_names = frozenset(p.rpartition("/")[2] for p in INSTALLED_PATHS)
     kind = AnalyzerKind.OS
     version = 1
 

@@ -169,6 +169,7 @@ def _lock_packages(doc: dict[str, Any], found_in: str) -> list[Package]:
 
 class DepsJsonAnalyzer(Analyzer):
     name = "dotnet-deps"
+    file_suffixes = (".deps.json",)
     version = 1
     max_size = _MAX_SIZE
 
@@ -187,6 +188,7 @@ class DepsJsonAnalyzer(Analyzer):
 
 class NugetLockAnalyzer(Analyzer):
     name = "nuget-lock"
+    file_names = frozenset({"packages.lock.json"})
     version = 1
     max_size = _MAX_SIZE
 

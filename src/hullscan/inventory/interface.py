@@ -250,6 +250,11 @@ class Analyzer(ABC):
     ``max_size`` bounds the bodies this analyzer accepts; larger files are skipped with a warning.
     ``needs_seek`` asks for a seekable file (ELF and zip readers); such bodies are spooled to a
     temporary file past the memory bound instead of held whole in memory.
+    ``file_names`` and ``file_suffixes`` are a promise about `wants`: it accepts no file whose
+    base name is not in ``file_names`` and ends in none of ``file_suffixes``. The walk then
+    asks it only about the files the promise admits (`wants` would be asked about every file
+    of every layer, and most analyzers want one or two names of thousands). With both empty,
+    as for the analyzers of executables, `wants` is asked about every file.
     """
 
     name: str = ""
@@ -257,6 +262,8 @@ class Analyzer(ABC):
     kind: AnalyzerKind = AnalyzerKind.LIBRARY
     max_size: int = 64 * 1024 * 1024
     needs_seek: bool = False
+    file_names: frozenset[str] = frozenset()
+    file_suffixes: tuple[str, ...] = ()
 
     @abstractmethod
     def wants(self, path: str, meta: FileMeta) -> bool:

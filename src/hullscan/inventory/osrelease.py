@@ -239,6 +239,7 @@ class OSReleaseAnalyzer(Analyzer):
     """os-release and the distribution release files; one OSInfo per file."""
 
     name = "os-release"
+    file_names = frozenset(p.rpartition("/")[2] for p in _PARSERS)
     kind = AnalyzerKind.OS
     version = 1
     max_size = 64 * 1024

@@ -136,6 +136,7 @@ class ComposerLockAnalyzer(Analyzer):
     """``composer.lock`` files."""
 
     name = "php-composer-lock"
+    file_names = frozenset({"composer.lock"})
     version = 1
     max_size = 32 * 1024 * 1024
 
@@ -150,6 +151,7 @@ class ComposerInstalledAnalyzer(Analyzer):
     """What Composer installed: ``vendor/composer/installed.json``."""
 
     name = "php-composer-installed"
+    file_names = frozenset({"installed.json"})
     version = 1
     max_size = 32 * 1024 * 1024
 

@@ -154,6 +154,7 @@ class GemspecAnalyzer(Analyzer):
     """Installed gems, from ``.../specifications/*.gemspec`` (``default/`` included)."""
 
     name = "ruby-gemspec"
+    file_suffixes = (".gemspec",)
     version = 1
     max_size = 4 * 1024 * 1024
 
@@ -170,6 +171,7 @@ class BundlerAnalyzer(Analyzer):
     """Bundler lock files (``Gemfile.lock``, or ``gems.locked`` for a ``gems.rb``)."""
 
     name = "ruby-bundler"
+    file_names = frozenset({"Gemfile.lock", "gems.locked"})
     version = 1
     max_size = 16 * 1024 * 1024
 

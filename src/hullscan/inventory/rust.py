@@ -70,6 +70,7 @@ def _str(value: Any) -> str:
 
 class CargoLockAnalyzer(Analyzer):
     name = "cargo-lock"
+    file_names = frozenset({"Cargo.lock"})
     version = 1
     max_size = _MAX_LOCK_SIZE
 

@@ -267,6 +267,7 @@ def _text(path: str, body: IO[bytes]) -> str | FileResult:
 
 class GoModAnalyzer(Analyzer):
     name = "go-mod"
+    file_names = frozenset({"go.mod"})
     version = 1
     max_size = _MAX_SIZE
 
@@ -287,6 +288,7 @@ class GoModAnalyzer(Analyzer):
 
 class GoSumAnalyzer(Analyzer):
     name = "go-sum"
+    file_names = frozenset({"go.sum"})
     version = 1
     max_size = _MAX_SIZE
 

@@ -51,6 +51,7 @@ class NpmLockAnalyzer(Analyzer):
     """``package-lock.json``, ``npm-shrinkwrap.json``, ``yarn.lock``, ``pnpm-lock.yaml``."""
 
     name = "npm-lock"
+    file_names = frozenset(_PARSERS)
     version = 1
     max_size = 64 * 1024 * 1024
 

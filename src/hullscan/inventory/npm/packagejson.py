@@ -54,6 +54,7 @@ class PackageJsonAnalyzer(Analyzer):
     """``package.json`` of installed packages, and of projects outside ``node_modules``."""
 
     name = "npm-package"
+    file_names = frozenset({_FILE})
     version = 1
     max_size = 10 * 1024 * 1024
 

@@ -53,6 +53,7 @@ class PythonLockAnalyzer(Analyzer):
     """``requirements.txt``, ``Pipfile.lock``, ``poetry.lock`` and ``uv.lock``, anywhere."""
 
     name = "python-lock"
+    file_names = frozenset(_SUFFIXES)
     version = 1
     max_size = 64 * 1024 * 1024
 

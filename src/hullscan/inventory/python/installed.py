@@ -81,6 +81,8 @@ class InstalledPythonAnalyzer(Analyzer):
     """Python distributions installed anywhere: site-packages, dist-packages, venvs, --target."""
 
     name = "python-installed"
+    file_names = frozenset({"METADATA", "PKG-INFO"})
+    file_suffixes = (".egg-info",)
     version = 1
     max_size = 10 * 1024 * 1024
 

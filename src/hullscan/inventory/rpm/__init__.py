@@ -99,6 +99,7 @@ class RpmAnalyzer(Analyzer):
     """The rpm database in any of its three formats."""
 
     name = "rpm"
+    file_names = frozenset(_READERS)
     kind = AnalyzerKind.OS
     version = 2  # 2: damaged databases are marked, so the scan does not pass on them
     max_size = 1024 * 1024 * 1024
