@@ -98,7 +98,7 @@ BAD = [
         "scan_policy:\n  severity_level: [HIGH]\n",
         2,
         "scan_policy.severity_level",
-        "unknown key",
+        "unknown key; did you mean severity_levels?",
         id="unknown-key",
     ),
     pytest.param(

@@ -7,6 +7,7 @@ through the same tree (after ``json`` has confirmed it is JSON), so VEX errors n
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Collection
@@ -107,8 +108,10 @@ class Cursor:
             key = str(key_node.value)
             at_key = self._child(key, key_node)
             if allowed is not None and key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f"did you mean {close[0]}? " if close else ""
                 expected = ", ".join(sorted(allowed))
-                raise at_key.error(f"unknown key; expected one of: {expected}")
+                raise at_key.error(f"unknown key; {hint}expected one of: {expected}")
             if key in out:
                 raise at_key.error("duplicate key")
             out[key] = self._child(key, value_node)
