@@ -1,7 +1,8 @@
 """A scan of a local archive must not import what only other commands and formats need.
 
 Start-up is most of a cached rescan, so the heavy dependencies load on first use: the HTTP
-client (registry pulls, database downloads) and the SBOM libraries (CycloneDX, SPDX).
+client (registry pulls, database downloads), the SBOM libraries (CycloneDX, SPDX) and the
+cron parser (a policy that schedules scans).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("httpx", "cyclonedx", "spdx_tools", "jinja2", "rich.progress")
+HEAVY = ("httpx", "cyclonedx", "spdx_tools", "jinja2", "rich.progress", "croniter")
 
 
 def _imported_after(statement: str) -> set[str]:
