@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import sys
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -95,6 +97,30 @@ def test_digest_mismatch(tmp_path: Path, run: Run) -> None:
     code, err = run("image", str(root), "--no-cache")
     assert code == 2
     _assert_one_line(err, "does not match its digest")
+
+
+def test_uncompressed_layer_with_another_diff_id(tmp_path: Path, run: Run) -> None:
+    """An uncompressed layer is hashed once; that one hash must still match its diff_id."""
+    layer = layer_tar([file_member("etc/hostname", b"x\n")])
+    config = {
+        "architecture": "amd64",
+        "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64]},
+    }
+    manifest = [{"Config": "config.json", "RepoTags": ["t:1"], "Layers": ["layer.tar"]}]
+    archive = tmp_path / "image.tar"
+    with tarfile.open(archive, "w") as tar:
+        for name, data in [
+            ("manifest.json", json.dumps(manifest).encode()),
+            ("config.json", json.dumps(config).encode()),
+            ("layer.tar", layer),
+        ]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    code, err = run("image", str(archive), "--no-cache")
+    assert code == 2
+    _assert_one_line(err, str(archive), "does not match its digest", "0" * 64)
 
 
 def test_unknown_media_type(tmp_path: Path, run: Run) -> None:
