@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import tarfile
-import time
 from pathlib import Path
 
 import pytest
@@ -24,12 +23,10 @@ from hullscan.inventory.npm import ANALYZERS, NpmLockAnalyzer, PackageJsonAnalyz
 
 from .analyze import analyze_file, analyze_tree, packages_of
 from .test_python import (
-    REALISTIC_PATHS,
     expected_rows,
     fixture_folders,
     layer_packages,
     package_rows,
-    time_wants,
 )
 
 PACKAGE_JSON = PackageJsonAnalyzer()
@@ -253,15 +250,12 @@ def test_huge_package_json_is_skipped_by_the_walk(tmp_path: Path) -> None:
     assert huge.stat().st_size > PACKAGE_JSON.max_size
 
     tar_path = _tar_with(tmp_path, {path: huge, "app/node_modules/small/package.json": small})
-    start = time.perf_counter()
     with tar_path.open("rb") as stream:
         layer = walk_tar(stream, "sha256:test", ANALYZERS, AnalyzerOptions(), "test layer")
-    elapsed = time.perf_counter() - start
     found = [p for r in layer.results.values() for p in r.packages]
     assert [(p.name, p.version) for p in found] == [("small", "2.0.0")]
     assert (PACKAGE_JSON.name, path) not in layer.results
     assert [w for w in layer.warnings if w.startswith(f"{path}: ")]
-    assert elapsed < 10
 
 
 def test_deeply_nested_package_json_warns() -> None:
@@ -372,13 +366,6 @@ def test_package_json_relationship_by_place() -> None:
         (Relationship.ROOT, "pkg:npm/%40scope/app@1.0.0", ("MIT",))
     ]
     assert [p.relationship for p in installed] == [Relationship.UNKNOWN]
-
-
-def test_wants_is_fast() -> None:
-    for analyzer in ANALYZERS:
-        ns = time_wants(analyzer, REALISTIC_PATHS)
-        print(f"{analyzer.name}.wants: {ns:.0f} ns/call")
-        assert ns < 5_000, f"{analyzer.name}.wants takes {ns:.0f} ns per call"  # loaded CI
 
 
 def test_registered() -> None:

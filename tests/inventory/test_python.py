@@ -1,7 +1,7 @@
 """Python analyzers against Trivy's expectations, the debian-python-app image and bad input.
 
-The helpers at the top (`expected_rows`, `package_rows`, `layer_packages`, `time_wants`) are
-shared with test_npm.py.
+The helpers at the top (`expected_rows`, `package_rows`, `layer_packages`) are shared with
+test_npm.py.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import tarfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -90,45 +89,6 @@ def layer_packages(
                     assert not result.warnings
                     found.extend(result.packages)
     return found
-
-
-def time_wants(analyzer: Analyzer, paths: Sequence[str], calls: int = 100_000) -> float:
-    """Nanoseconds per `wants` call over ``calls`` calls cycling through ``paths``."""
-    metas = [(p, FileMeta(path=p, size=1000, mode=0o644)) for p in paths]
-    batch = (metas * (calls // len(metas) + 1))[:calls]
-    wants = analyzer.wants
-    best = float("inf")
-    for _ in range(3):  # best of three: the machine is shared with other test runs
-        start = time.perf_counter_ns()
-        for path, meta in batch:
-            wants(path, meta)
-        best = min(best, (time.perf_counter_ns() - start) / calls)
-    return best
-
-
-# Paths of a real Python + Node image: most are neither metadata nor lock files.
-REALISTIC_PATHS = [
-    "usr/lib/x86_64-linux-gnu/libssl.so.3",
-    "usr/share/zoneinfo/Europe/Paris",
-    "usr/bin/python3.11",
-    "etc/ssl/certs/ca-certificates.crt",
-    "var/lib/dpkg/info/libc6:amd64.list",
-    "usr/local/lib/python3.11/dist-packages/django/contrib/admin/static/admin/js/core.js",
-    "usr/local/lib/python3.11/dist-packages/django/db/models/query.py",
-    "usr/local/lib/python3.11/dist-packages/Django-3.2.dist-info/METADATA",
-    "usr/local/lib/python3.11/dist-packages/Django-3.2.dist-info/RECORD",
-    "usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO",
-    "app/requirements.txt",
-    "app/node_modules/lodash/_baseClone.js",
-    "app/node_modules/lodash/package.json",
-    "app/node_modules/@babel/core/package.json",
-    "app/node_modules/@babel/core/lib/config/files/package.js",
-    "app/node_modules/axios/lib/helpers/README.md",
-    "app/package-lock.json",
-    "app/package.json",
-    "usr/share/doc/libc6/copyright",
-    "usr/lib/node_modules/npm/node_modules/semver/package.json",
-]
 
 
 # --- Trivy's fixtures -----------------------------------------------------------------------
@@ -406,13 +366,6 @@ def test_metadata_junk_after_headers_is_ignored() -> None:
 def test_wants(path: str, installed: bool, lock: bool) -> None:
     meta = FileMeta(path=path, size=1, mode=0o644)
     assert (INSTALLED.wants(path, meta), LOCKS.wants(path, meta)) == (installed, lock)
-
-
-def test_wants_is_fast() -> None:
-    for analyzer in ANALYZERS:
-        ns = time_wants(analyzer, REALISTIC_PATHS)
-        print(f"{analyzer.name}.wants: {ns:.0f} ns/call")
-        assert ns < 5_000, f"{analyzer.name}.wants takes {ns:.0f} ns per call"  # loaded CI
 
 
 def test_registered() -> None:
