@@ -15,22 +15,17 @@ import pytest
 
 from hullscan.cli import main
 from tests.conftest import shared_dir
+from tests.policy.seed import seed_policy
 
 DATA = Path(__file__).parent / "data"
 
 # The issue's seed policy with its dates moved: one exclusion live (2099), one expired (2025),
 # the package rule as written (libssl1.1 is not in bookworm, so it excludes nothing).
-SEED = """\
-scan_policy:
-  triggers: [{on_push: true}, {on_pr: true}, {scheduled: "0 2 * * *"}]
-  severity_levels: [CRITICAL, HIGH]
-  ignore_unfixed: true
-  timeout: "30m"
-  exclusions:
-    - {cve: "CVE-2021-35042", reason: "assessed as false positive", expires: "2099-12-31"}
-    - {cve: "CVE-2022-0235", reason: "node-fetch only runs at build time", expires: "2025-06-30"}
-    - {package: "libssl1.1", reason: "internal patch applied"}
-"""
+SEED = seed_policy(
+    '{cve: "CVE-2021-35042", reason: "assessed as false positive", expires: "2099-12-31"}',
+    '{cve: "CVE-2022-0235", reason: "node-fetch only runs at build time", expires: "2025-06-30"}',
+    '{package: "libssl1.1", reason: "internal patch applied"}',
+)
 
 
 def _scan(vulndb: Path, out: Path, *flags: str) -> tuple[int, dict[str, Any]]:

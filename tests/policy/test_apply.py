@@ -7,23 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 from hullscan.match.interface import ScanResult, Severity
 from hullscan.policy import FirstSeenFrom, Policy, SuppressionKind, assess, load_policy
+from tests.policy.seed import seed_policy
 
 from .conftest import NOW
 from .realdata import SCANNED_AT
 
 # The issue's seed policy, with one exclusion live (2099) and one expired (2025) on 2026-12-03.
-SEED = """\
-scan_policy:
-  triggers: [{on_push: true}, {on_pr: true}, {scheduled: "0 2 * * *"}]
-  severity_levels: [CRITICAL, HIGH]
-  ignore_unfixed: true
-  timeout: "30m"
-  exit_code: 1
-  exclusions:
-    - {cve: "CVE-2021-35042", reason: "assessed as false positive", expires: "2099-12-31"}
-    - {cve: "CVE-2020-8203", reason: "lodash only runs at build time", expires: "2025-06-30"}
-    - {package: "libssl3", reason: "internal patch applied"}
-"""
+SEED = seed_policy(
+    '{cve: "CVE-2021-35042", reason: "assessed as false positive", expires: "2099-12-31"}',
+    '{cve: "CVE-2020-8203", reason: "lodash only runs at build time", expires: "2025-06-30"}',
+    '{package: "libssl3", reason: "internal patch applied"}',
+    extra="  exit_code: 1\n",
+)
 
 
 def _ids(items) -> list[str]:  # type: ignore[no-untyped-def]

@@ -12,17 +12,7 @@ import pytest
 from hullscan.errors import PolicyError
 from hullscan.match.interface import Severity
 from hullscan.policy import FirstSeenFrom, SuppressionKind, TriggerKind, load_policy
-
-SEED = """\
-scan_policy:
-  triggers: [{on_push: true}, {on_pr: true}, {scheduled: "0 2 * * *"}]
-  severity_levels: [CRITICAL, HIGH]
-  ignore_unfixed: true
-  timeout: "30m"
-  exclusions:
-    - {cve: "CVE-2021-12345", reason: "assessed as false positive", expires: "2024-12-31"}
-    - {package: "libssl1.1", reason: "internal patch applied"}
-"""
+from tests.policy.seed import SEED
 
 
 def test_seed_policy_loads(write) -> None:  # type: ignore[no-untyped-def]
