@@ -174,3 +174,26 @@ def test_one_parse_per_body() -> None:
     for _ in range(2):  # the error is kept too, and raised again
         with pytest.raises(ElfError, match="unknown ELF class"):
             ElfFile.of(damaged)
+
+
+def test_section_named_by_a_shared_tail() -> None:
+    """A linker may point ``.text`` into the middle of ``.rela.text`` in the name table."""
+    data = bytearray(build_elf([(".rela.text", b"relocs"), (".data", b"d")]))
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    struct.pack_into("<I", data, shoff + 2 * 64, 1 + len(".rela"))  # .data's name -> ".text"
+    elf = ElfFile(io.BytesIO(bytes(data)))
+    assert [s.name for s in elf.sections] == ["", ".rela.text", ".text", ".shstrtab"]
+    text = elf.section(".text")
+    assert text is not None and elf.read_section(text) == b"d"
+    assert elf.section(".rela.text") == elf.sections[1]
+    assert elf.section(".data") is None and elf.section(".go.buildinfo") is None
+
+
+def test_name_at_the_end_of_an_unterminated_table() -> None:
+    data = bytearray(build_elf([(".one", b"x")]))
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    size_field = shoff + 2 * 64 + 32  # .shstrtab's sh_size: drop its final NUL
+    struct.pack_into("<Q", data, size_field, struct.unpack_from("<Q", data, size_field)[0] - 1)
+    elf = ElfFile(io.BytesIO(bytes(data)))
+    assert elf.section(".shstrtab") == elf.sections[2]
+    assert elf.sections[2].name == ".shstrtab"

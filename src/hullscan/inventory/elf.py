@@ -9,6 +9,7 @@ inconsistency (a table or section past the end of the file, a bad class byte) in
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
 from dataclasses import dataclass
@@ -103,7 +104,9 @@ class ElfFile:
             shnum,
             shstrndx,
         ) = fields
-        self.sections, first = self._read_sections(elf_class, shoff, shentsize, shnum, shstrndx)
+        self._raw_sections, self._names, first = self._read_sections(
+            elf_class, shoff, shentsize, shnum, shstrndx
+        )
         if phnum == _PN_XNUM and first:  # extended numbering: the count is in sh_info
             phnum = first[7]
         self.segments = self._read_segments(elf_class, phoff, phentsize, phnum)
@@ -145,10 +148,29 @@ class ElfFile:
             raise ElfError(f"truncated ELF: short read at {offset}")
         return data
 
+    @functools.cached_property
+    def sections(self) -> tuple[Section, ...]:
+        return tuple(_section(self._names, r) for r in self._raw_sections)
+
     def section(self, name: str) -> Section | None:
-        for sec in self.sections:
-            if sec.name == name:
-                return sec
+        """The first section called ``name``.
+
+        Every executable is asked for one or two names that most do not have, so the name is
+        looked up in the name table first and only a section whose name offset points at it
+        is built; a name table may share a tail between names (``.rela.text`` and ``.text``),
+        hence every occurrence counts.
+        """
+        key = name.encode("ascii", "replace") + b"\0"
+        offsets = set()
+        pos = self._names.find(key)
+        while pos >= 0:
+            offsets.add(pos)
+            pos = self._names.find(key, pos + 1)
+        if not offsets:
+            return None
+        for raw in self._raw_sections:
+            if raw[0] in offsets:
+                return _section(self._names, raw)
         return None
 
     def read_section(self, section: Section, limit: int | None = None) -> bytes:
@@ -174,7 +196,7 @@ class ElfFile:
 
     def declared_end(self) -> int:
         """The file size the tables promise: the end of the last section or segment."""
-        ends = [s.offset + s.size for s in self.sections if s.in_file]
+        ends = [r[4] + r[5] for r in self._raw_sections if r[1] != SHT_NOBITS and r[5] > 0]
         ends += [p.offset + p.filesz for p in self.segments if p.filesz]
         return max(ends, default=0)
 
@@ -186,10 +208,12 @@ class ElfFile:
 
     def _read_sections(
         self, elf_class: int, shoff: int, shentsize: int, shnum: int, shstrndx: int
-    ) -> tuple[tuple[Section, ...], tuple[int, ...]]:
-        """The section table, and section 0's raw fields (extended numbering lives there)."""
+    ) -> tuple[tuple[tuple[int, ...], ...], bytes, tuple[int, ...]]:
+        """The section table's raw fields, the name table with a NUL after it (so that a
+        name at its very end is terminated too), and section 0's fields, where extended
+        numbering keeps the real counts."""
         if shoff == 0:
-            return (), ()
+            return (), b"\0", ()
         fmt = self._order + _SHDR[elf_class]
         entry = struct.calcsize(fmt)
         if shentsize < entry:
@@ -202,25 +226,17 @@ class ElfFile:
         if shnum > _MAX_SECTIONS:
             raise ElfError(f"{shnum} section headers is not plausible")
         table = self.read_at(shoff, shnum * shentsize)
-        raw = [struct.unpack_from(fmt, table, i * shentsize) for i in range(shnum)]
+        if shentsize == entry:
+            raw = tuple(struct.iter_unpack(fmt, table))
+        else:
+            raw = tuple(struct.unpack_from(fmt, table, i * shentsize) for i in range(shnum))
         names = b""
         if 0 < shstrndx < shnum:
             strtab = raw[shstrndx]
             if strtab[5] > _MAX_SHSTRTAB:
                 raise ElfError("section name table is not plausible")
             names = self.read_at(strtab[4], strtab[5])
-        sections = tuple(
-            Section(
-                name=_cstring(names, r[0]),
-                type=r[1],
-                flags=r[2],
-                addr=r[3],
-                offset=r[4],
-                size=r[5],
-            )
-            for r in raw
-        )
-        return sections, first
+        return raw, names + b"\0", first
 
     def _read_segments(
         self, elf_class: int, phoff: int, phentsize: int, phnum: int
@@ -243,6 +259,17 @@ class ElfFile:
                 p_type, off, vaddr, _pa, filesz, memsz, p_flags, _al = r
             out.append(Segment(p_type, p_flags, off, vaddr, filesz, memsz))
         return tuple(out)
+
+
+def _section(names: bytes, raw: tuple[int, ...]) -> Section:
+    return Section(
+        name=_cstring(names, raw[0]),
+        type=raw[1],
+        flags=raw[2],
+        addr=raw[3],
+        offset=raw[4],
+        size=raw[5],
+    )
 
 
 def _cstring(table: bytes, offset: int) -> str:
