@@ -1,32 +1,39 @@
 """The inventory stage end to end: a target in, an `Inventory` of its final filesystem out.
 
 A target is resolved to a source, each layer's analysis is taken from the layer cache or made
-by walking the layer once, and the per-layer results are merged. Nothing here knows about
-vulnerabilities; matching and policy take the inventory from here.
+by walking the layer once, and the per-layer results are merged. The merged inventory is
+cached too, by the image's layers: a rescan of an unchanged image resolves it, reads one row,
+and never imports the analyzers, the walk or the merge (they are imported on a miss only).
+Nothing here knows about vulnerabilities; matching and policy take the inventory from here.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hullscan.image.archive import open_local_image
-from hullscan.image.cache import LayerCache, analysis_token, default_cache_dir
+from hullscan.image.cache import (
+    LayerCache,
+    analysis_token,
+    default_cache_dir,
+    gzip_archive_key,
+    inventory_key,
+    is_gzip_file,
+)
 from hullscan.image.interface import ImageMeta, ImageSource, Platform
-from hullscan.image.rootfs import walk_rootfs
-from hullscan.image.stream import is_gzip_file, scan_gzip_archive
-from hullscan.image.walk import LayerResult, walk_blob
-from hullscan.inventory import analyzers_of
-from hullscan.inventory.interface import Analyzer, AnalyzerKind, AnalyzerOptions
-from hullscan.inventory.merge import Inventory, merge_layers
+from hullscan.inventory.catalog import AnalyzerEntry, entries_of, load
+from hullscan.inventory.interface import AnalyzerKind, AnalyzerOptions, Inventory
 
 if TYPE_CHECKING:
     from rich.progress import Progress
+
+    from hullscan.image.walk import LayerResult
 
 log = logging.getLogger(__name__)
 
@@ -82,24 +89,13 @@ def _open_cache(options: InventoryOptions) -> LayerCache | None:
 
 def inventory_target(target: str, options: InventoryOptions) -> InventoryResult:
     """The inventory of an image file, OCI layout directory or registry reference."""
-    analyzers = analyzers_of(options.kinds)
-    token = analysis_token(analyzers, options.analyzer_options)
+    entries = entries_of(options.kinds)
+    token = analysis_token(entries, options.analyzer_options)
     cache = _open_cache(options)
     path = Path(target)
     try:
         if path.is_file() and is_gzip_file(path):
-            meta, layers, read = scan_gzip_archive(
-                path,
-                options.image,
-                options.platform,
-                analyzers,
-                options.analyzer_options,
-                cache,
-                token,
-            )
-            return InventoryResult(
-                meta, merge_layers(layers), layers_read=read, layers_cached=len(layers) - read
-            )
+            return _inventory_gzip_archive(path, entries, token, cache, options)
         if path.exists():
             source = open_local_image(path, options.image, options.platform)
         elif options.open_remote is not None:
@@ -107,20 +103,78 @@ def inventory_target(target: str, options: InventoryOptions) -> InventoryResult:
         else:
             source = open_local_image(path)
         with source:
-            return _inventory_source(source, analyzers, token, cache, options)
+            return _inventory_source(source, entries, token, cache, options)
     finally:
         if cache is not None:
             cache.close()
 
 
+def _cached(cache: LayerCache | None, meta: ImageMeta, token: str) -> InventoryResult | None:
+    if cache is None:
+        return None
+    inventory = cache.get_inventory(inventory_key(token, (la.diff_id for la in meta.layers)))
+    if inventory is None:
+        return None
+    log.debug("%s: inventory from cache", meta.source)
+    return InventoryResult(meta, inventory, layers_cached=len(meta.layers))
+
+
+def _merged(
+    cache: LayerCache | None, meta: ImageMeta, token: str, layers: Sequence[LayerResult]
+) -> Inventory:
+    from hullscan.inventory.merge import merge_layers
+
+    inventory = merge_layers(layers)
+    if cache is not None:
+        cache.put_inventory(inventory_key(token, (la.diff_id for la in meta.layers)), inventory)
+    return inventory
+
+
+def _inventory_gzip_archive(
+    path: Path,
+    entries: tuple[AnalyzerEntry, ...],
+    token: str,
+    cache: LayerCache | None,
+    options: InventoryOptions,
+) -> InventoryResult:
+    known = (
+        cache.get_source(gzip_archive_key(path, options.image, options.platform))
+        if cache
+        else None
+    )
+    if known is not None:
+        hit = _cached(cache, ImageMeta.from_dict(known), token)
+        if hit is not None:
+            return hit
+    from hullscan.image.stream import scan_gzip_archive
+
+    meta, layers, read = scan_gzip_archive(
+        path,
+        options.image,
+        options.platform,
+        load(entries),
+        options.analyzer_options,
+        cache,
+        token,
+    )
+    inventory = _merged(cache, meta, token, layers)
+    return InventoryResult(meta, inventory, layers_read=read, layers_cached=len(layers) - read)
+
+
 def _inventory_source(
     source: ImageSource,
-    analyzers: tuple[Analyzer, ...],
+    entries: tuple[AnalyzerEntry, ...],
     token: str,
     cache: LayerCache | None,
     options: InventoryOptions,
 ) -> InventoryResult:
     meta = source.resolve()
+    hit = _cached(cache, meta, token)
+    if hit is not None:
+        return hit
+    from hullscan.image.walk import walk_blob
+
+    analyzers = load(entries)
     results: list[LayerResult] = []
     read = 0
     with _progress(options.progress) as progress:
@@ -141,11 +195,14 @@ def _inventory_source(
             if cache is not None:
                 cache.put(result, token)
             results.append(result)
-    inventory = merge_layers(results)
+    inventory = _merged(cache, meta, token, results)
     return InventoryResult(meta, inventory, layers_read=read, layers_cached=len(results) - read)
 
 
 def inventory_rootfs(root: Path, options: InventoryOptions) -> InventoryResult:
     """The inventory of an unpacked filesystem (never cached: a directory has no digest)."""
-    layer = walk_rootfs(root, analyzers_of(options.kinds), options.analyzer_options)
+    from hullscan.image.rootfs import walk_rootfs
+    from hullscan.inventory.merge import merge_layers
+
+    layer = walk_rootfs(root, load(entries_of(options.kinds)), options.analyzer_options)
     return InventoryResult(None, merge_layers([layer]), layers_read=1)

@@ -1,12 +1,14 @@
 """The layer cache: a rescan reads no layer bytes, and scans share the cache safely.
 
 Results are keyed by (diff_id, analyzer names and versions, options), so a rescan with other
-analyzers (``--pkg-types``) or options reads again what it lacks and nothing else.
+analyzers (``--pkg-types``) or options reads again what it lacks and nothing else. Merged
+inventories are kept by the image's layers on top of that: an unchanged image is one row.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -39,8 +41,15 @@ def _no_layer_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a layer was read on a rescan")
 
-    monkeypatch.setattr("hullscan.pipeline.walk_blob", refuse)
+    monkeypatch.setattr("hullscan.image.walk.walk_blob", refuse)
     monkeypatch.setattr(stream, "_stream_members", refuse)
+
+
+def _no_merge(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a cached inventory was merged again")
+
+    monkeypatch.setattr("hullscan.inventory.merge.merge_layers", refuse)
 
 
 @pytest.mark.parametrize(("target", "image", "layers"), TARGETS)
@@ -51,10 +60,81 @@ def test_rescan_reads_no_layer(
     assert (cold.layers_read, cold.layers_cached) == (layers, 0)
 
     _no_layer_reads(monkeypatch)
+    _no_merge(monkeypatch)
     warm = _scan(target, image, tmp_path)
     assert (warm.layers_read, warm.layers_cached) == (0, layers)
-    assert _packages(warm) == _packages(cold)
-    assert warm.inventory.os == cold.inventory.os
+    assert warm.inventory == cold.inventory
+
+
+@pytest.mark.parametrize(("target", "image", "layers"), TARGETS[:2])
+def test_without_the_inventory_row_the_cached_layers_are_merged(
+    target: str, image: str | None, layers: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new merge version (or a lost row) costs a merge of cached layers, not a read."""
+    cold = _scan(target, image, tmp_path)
+    with sqlite3.connect(tmp_path / "layers.sqlite") as db:
+        assert db.execute("DELETE FROM inventories").rowcount == 1
+    _no_layer_reads(monkeypatch)
+    warm = _scan(target, image, tmp_path)
+    assert (warm.layers_read, warm.layers_cached) == (0, layers)
+    assert warm.inventory == cold.inventory
+
+
+def test_corrupt_inventory_row_is_a_miss(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    target, image, _ = TARGETS[1]
+    cold = _scan(target, image, tmp_path)
+    with sqlite3.connect(tmp_path / "layers.sqlite") as db:
+        db.execute("UPDATE inventories SET data = x'00ff'")
+    warm = _scan(target, image, tmp_path)
+    assert warm.inventory == cold.inventory and warm.layers_read == 0
+    assert "cached inventory" in caplog.text and "corrupt" in caplog.text
+
+
+def test_inventory_is_per_analyzer_set(tmp_path: Path) -> None:
+    """The OS-only inventory and the full one of the same image are two rows, not one."""
+    target, image, _ = TARGETS[1]
+    full = _scan(target, image, tmp_path)
+    os_only = _scan(target, image, tmp_path, kinds=frozenset({AnalyzerKind.OS}))
+    assert {p.type for p in os_only.inventory.packages} == {"deb"}
+    assert _scan(target, image, tmp_path).inventory == full.inventory
+    again = _scan(target, image, tmp_path, kinds=frozenset({AnalyzerKind.OS}))
+    assert again.inventory == os_only.inventory and again.layers_read == 0
+
+
+@pytest.mark.parametrize(("target", "image", "layers"), TARGETS)
+def test_warm_rescan_imports_no_analyzer(
+    target: str, image: str | None, layers: int, tmp_path: Path
+) -> None:
+    """What a cached rescan must not import: analyzer modules, the layer walk, the merge."""
+    path = shared_dir() / "data" / "images" / target
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from hullscan.pipeline import InventoryOptions, inventory_target\n"
+        f"options = InventoryOptions(image={image!r}, cache_dir=Path({str(tmp_path)!r}))\n"
+        f"result = inventory_target({str(path)!r}, options)\n"
+        "print(result.layers_read, len(result.inventory.packages))\n"
+        "print(' '.join(sys.modules))\n"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        for _ in range(2)
+    ]
+    cold_counts, cold_modules = runs[0].stdout.splitlines()
+    warm_counts, warm_modules = runs[1].stdout.splitlines()
+    assert cold_counts.split()[0] == str(layers) and warm_counts.split()[0] == "0"
+    assert cold_counts.split()[1] == warm_counts.split()[1]
+    assert "hullscan.inventory.dpkg" in cold_modules.split()
+    heavy = {
+        m
+        for m in warm_modules.split()
+        if m.startswith(("hullscan.image.walk", "hullscan.inventory.merge", "hullscan.versions"))
+        or (m.startswith("hullscan.inventory.") and m not in _LIGHT_INVENTORY)
+    }
+    assert sorted(heavy) == []
+
+
+_LIGHT_INVENTORY = {"hullscan.inventory.catalog", "hullscan.inventory.interface"}
 
 
 @pytest.mark.parametrize(("target", "image", "layers"), TARGETS[:2])

@@ -30,7 +30,7 @@ from hullscan.image.interface import (
     Platform,
     layer_compression,
 )
-from hullscan.image.walk import normalize_member
+from hullscan.image.tarstream import normalize_member
 
 log = logging.getLogger(__name__)
 

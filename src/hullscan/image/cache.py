@@ -6,7 +6,10 @@ one SQLite file in WAL mode, so several scans can read and write at once: reader
 a writer waits a bounded time for another, and a cache that cannot be written only costs the
 next scan a re-read; it never fails this one.
 
-Besides layers, the cache remembers what a local image file resolved to (keyed by the file's
+Above layers, it keeps each image's merged inventory, keyed by the same token and the
+image's diff_ids in order: a rescan of an unchanged image then reads one row, and imports
+neither the analyzers nor the merge. Besides layers, the cache remembers what a local image
+file resolved to (keyed by the file's
 identity and a fingerprint of its last bytes), so a rescan of a gzip-wrapped archive, whose
 manifest sits at the end of the stream, need not inflate it to find its layers again.
 """
@@ -21,15 +24,23 @@ import sqlite3
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hullscan.image.walk import LayerResult
-from hullscan.inventory.interface import Analyzer, AnalyzerOptions
+import hullscan
+from hullscan.image.interface import Platform
+from hullscan.inventory.catalog import AnalyzerEntry
+from hullscan.inventory.interface import AnalyzerOptions, Inventory
+
+if TYPE_CHECKING:
+    from hullscan.image.walk import LayerResult
 
 log = logging.getLogger(__name__)
 
 # Bump when LayerResult's shape or the walk's semantics change.
 WALK_VERSION = 1
+# Bump when the merge (hullscan.inventory.merge) makes another inventory of the same layer
+# results; a new hullscan release starts afresh anyway.
+MERGE_VERSION = 1
 _BUSY_TIMEOUT_MS = 5000
 
 
@@ -39,11 +50,17 @@ def default_cache_dir() -> Path:
     return Path(base) / "hullscan"
 
 
-def analysis_token(analyzers: Iterable[Analyzer], options: AnalyzerOptions) -> str:
+def analysis_token(analyzers: Iterable[AnalyzerEntry], options: AnalyzerOptions) -> str:
     """What, besides the layer itself, decides an analysis result."""
     parts = [f"walk:{WALK_VERSION}", options.cache_token()]
     parts += sorted(f"{a.name}:{a.version}" for a in analyzers)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def inventory_key(token: str, diff_ids: Iterable[str]) -> str:
+    """What decides an image's inventory: its layers in order, their analysis, the merge."""
+    parts = [token, f"merge:{MERGE_VERSION}", f"hullscan:{hullscan.__version__}", *diff_ids]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 class LayerCache:
@@ -65,6 +82,9 @@ class LayerCache:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS sources (key TEXT PRIMARY KEY, data BLOB NOT NULL)"
             )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS inventories (key TEXT PRIMARY KEY, data BLOB NOT NULL)"
+            )
             self._db = db
         except (sqlite3.Error, OSError) as err:
             log.warning("layer cache %s unusable, scanning without it: %s", self.path, err)
@@ -75,6 +95,8 @@ class LayerCache:
         )
         if row is None:
             return None
+        from hullscan.image.walk import LayerResult  # not imported when the inventory is cached
+
         try:
             return LayerResult.from_dict(json.loads(zlib.decompress(row)))
         except (zlib.error, ValueError, KeyError, TypeError) as err:
@@ -89,6 +111,21 @@ class LayerCache:
             "INSERT OR REPLACE INTO layers (diff_id, token, data) VALUES (?, ?, ?)",
             (result.diff_id, token, data),
         )
+
+    def get_inventory(self, key: str) -> Inventory | None:
+        """The inventory stored under `inventory_key`, or None (a corrupt row is a miss)."""
+        row = self._query("SELECT data FROM inventories WHERE key = ?", (key,))
+        if row is None:
+            return None
+        try:
+            return Inventory.from_dict(json.loads(zlib.decompress(row)))
+        except (zlib.error, ValueError, KeyError, TypeError) as err:
+            log.warning("cached inventory %s is corrupt, merging again: %s", key[:16], err)
+            return None
+
+    def put_inventory(self, key: str, inventory: Inventory) -> None:
+        data = zlib.compress(json.dumps(inventory.to_dict(), separators=(",", ":")).encode())
+        self._write("INSERT OR REPLACE INTO inventories (key, data) VALUES (?, ?)", (key, data))
 
     def get_source(self, key: str) -> dict[str, Any] | None:
         row = self._query("SELECT data FROM sources WHERE key = ?", (key,))
@@ -141,3 +178,13 @@ def file_fingerprint(path: Path) -> str:
         fh.seek(max(0, st.st_size - 65536))
         digest.update(fh.read())
     return digest.hexdigest()
+
+
+def gzip_archive_key(path: Path, image: str | None, platform: Platform | None) -> str:
+    """Where the sources table keeps what a gzip-wrapped archive resolved to (its layers)."""
+    return f"gzip-archive:{file_fingerprint(path)}:{image or ''}:{platform or ''}"
+
+
+def is_gzip_file(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"

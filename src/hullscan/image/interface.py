@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
 from hullscan.errors import ImageError, UsageError
@@ -132,6 +132,29 @@ class ImageMeta:
     repo_tags: tuple[str, ...] = ()
     repo_digests: tuple[str, ...] = ()
     created: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict, for the layer cache's record of what a file resolved to."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImageMeta:
+        layers = tuple(
+            LayerRef(**{**layer, "compression": Compression(layer["compression"])})
+            for layer in data["layers"]
+        )
+        return cls(
+            source=data["source"],
+            name=data["name"],
+            manifest_digest=data["manifest_digest"],
+            config_digest=data["config_digest"],
+            platform=Platform(**data["platform"]),
+            layers=layers,
+            config=data["config"],
+            repo_tags=tuple(data["repo_tags"]),
+            repo_digests=tuple(data["repo_digests"]),
+            created=data["created"],
+        )
 
 
 class ImageSource(ABC):

@@ -17,9 +17,9 @@ import logging
 import tarfile
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from hullscan.errors import DigestMismatchError, ImageError
 from hullscan.image.archive import (
@@ -27,17 +27,17 @@ from hullscan.image.archive import (
     DockerArchiveSource,
     OCILayoutSource,
 )
-from hullscan.image.cache import LayerCache, file_fingerprint
+from hullscan.image.cache import LayerCache, gzip_archive_key
 from hullscan.image.interface import (
     Compression,
     ImageMeta,
     LayerRef,
     Platform,
 )
+from hullscan.image.tarstream import normalize_member
 from hullscan.image.walk import (
     LayerResult,
     StreamDigests,
-    normalize_member,
     open_decompressed,
     walk_stream,
 )
@@ -47,11 +47,6 @@ log = logging.getLogger(__name__)
 
 _MAX_JSON = 16 * 1024 * 1024
 _TAR_MAGIC_OFFSET = 257
-
-
-def is_gzip_file(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
 
 
 class _MemoryStore(BlobStore):
@@ -116,11 +111,11 @@ def scan_gzip_archive(
     taken from the cache).
     """
     analyzers = tuple(analyzers)
-    key = f"gzip-archive:{file_fingerprint(path)}:{image or ''}:{platform or ''}"
+    key = gzip_archive_key(path, image, platform)
     known = cache.get_source(key) if cache else None
     skip: set[str] = set()
     if known is not None and cache is not None:
-        meta = _meta_from_dict(known)
+        meta = ImageMeta.from_dict(known)
         cached = [cache.get(layer.diff_id, token) for layer in meta.layers]
         if all(r is not None for r in cached):
             log.debug("%s: unchanged since the last scan; no layer read", path)
@@ -161,7 +156,7 @@ def scan_gzip_archive(
         results.append(result)
     if cache:
         members = [store.member_for(_layer_member(source, layer)) for layer in meta.layers]
-        cache.put_source(key, {**_meta_to_dict(meta), "cached_members": members})
+        cache.put_source(key, {**meta.to_dict(), "cached_members": members})
     return meta, results, len(walked)
 
 
@@ -228,28 +223,3 @@ def _stream_members(
         raise ImageError(f"{path}: truncated or corrupt archive ({err})") from err
     except OSError as err:
         raise ImageError(f"{path}: cannot read archive ({err})") from err
-
-
-def _meta_to_dict(meta: ImageMeta) -> dict[str, Any]:
-    data = asdict(meta)
-    data["platform"] = asdict(meta.platform)
-    return data
-
-
-def _meta_from_dict(data: dict[str, Any]) -> ImageMeta:
-    layers = tuple(
-        LayerRef(**{**layer, "compression": Compression(layer["compression"])})
-        for layer in data["layers"]
-    )
-    return ImageMeta(
-        source=data["source"],
-        name=data["name"],
-        manifest_digest=data["manifest_digest"],
-        config_digest=data["config_digest"],
-        platform=Platform(**data["platform"]),
-        layers=layers,
-        config=data["config"],
-        repo_tags=tuple(data["repo_tags"]),
-        repo_digests=tuple(data["repo_digests"]),
-        created=data["created"],
-    )

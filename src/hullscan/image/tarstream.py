@@ -204,3 +204,22 @@ class _Body(io.RawIOBase):
         stream._body_left -= size
         stream._remaining -= size
         return data
+
+
+def normalize_member(name: str) -> str | None:
+    """A tar member name as a path relative to the image root; None if it climbs out of it.
+
+    Leading slashes and ``./`` are dropped (layers write both); ``..`` is folded only while it
+    stays inside the root.
+    """
+    parts: list[str] = []
+    for part in name.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)

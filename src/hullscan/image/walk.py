@@ -27,7 +27,13 @@ import zstandard
 
 from hullscan.errors import DigestMismatchError, ImageError
 from hullscan.image.interface import Compression, LayerRef
-from hullscan.image.tarstream import HARDLINK, SYMLINK, TarFormatError, TarStream
+from hullscan.image.tarstream import (
+    HARDLINK,
+    SYMLINK,
+    TarFormatError,
+    TarStream,
+    normalize_member,
+)
 from hullscan.inventory.interface import Analyzer, AnalyzerOptions, FileMeta, FileResult
 
 _fast_gzip: ModuleType | None
@@ -143,25 +149,6 @@ class HashingReader(io.RawIOBase):
                 f"{what or self._what}: content does not match its digest "
                 f"(expected {self._algo}:{expected}, got {self._algo}:{actual})"
             )
-
-
-def normalize_member(name: str) -> str | None:
-    """A tar member name as a path relative to the image root; None if it climbs out of it.
-
-    Leading slashes and ``./`` are dropped (layers write both); ``..`` is folded only while it
-    stays inside the root.
-    """
-    parts: list[str] = []
-    for part in name.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-        else:
-            parts.append(part)
-    return "/".join(parts)
 
 
 def _decompressor(

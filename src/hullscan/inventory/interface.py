@@ -221,6 +221,38 @@ class FileResult:
 
 
 @dataclass(frozen=True)
+class Inventory:
+    """What is installed in the final filesystem, each package with its layers and purl.
+
+    Made by `hullscan.inventory.merge` from the layers' results, and cached whole by the
+    image's layers so a rescan does not merge again.
+    """
+
+    os: OSInfo | None
+    packages: tuple[Package, ...]
+    warnings: tuple[str, ...] = ()
+    # Why package databases of the final filesystem could not be read whole (FileResult).
+    damaged: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "os": self.os.to_dict() if self.os else None,
+            "packages": [p.to_dict() for p in self.packages],
+            "warnings": list(self.warnings),
+            "damaged": list(self.damaged),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Inventory:
+        return cls(
+            os=OSInfo.from_dict(data["os"]) if data["os"] else None,
+            packages=tuple(Package.from_dict(p) for p in data["packages"]),
+            warnings=tuple(data["warnings"]),
+            damaged=tuple(data["damaged"]),
+        )
+
+
+@dataclass(frozen=True)
 class AnalyzerOptions:
     """Options that change analyzer output, and so are part of the layer-cache key."""
 

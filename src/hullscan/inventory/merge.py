@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import posixpath
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from packageurl import PackageURL
 
@@ -21,22 +21,18 @@ from hullscan import versions
 from hullscan.errors import VersionError
 from hullscan.image.walk import LayerResult
 from hullscan.inventory.golang.mod import reconcile_go_sum
-from hullscan.inventory.interface import FileResult, OSInfo, Package, PackageType, Relationship
+from hullscan.inventory.interface import (
+    FileResult,
+    Inventory,
+    OSInfo,
+    Package,
+    PackageType,
+    Relationship,
+)
 from hullscan.inventory.osrelease import choose_os, os_from_packages
 from hullscan.vulndb.names import normalize_name
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Inventory:
-    """What is installed in the final filesystem, each package with its layers and purl."""
-
-    os: OSInfo | None
-    packages: tuple[Package, ...]
-    warnings: tuple[str, ...] = ()
-    # Why package databases of the final filesystem could not be read whole (FileResult).
-    damaged: tuple[str, ...] = ()
 
 
 def _ancestors(path: str) -> list[str]:
