@@ -15,16 +15,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from hullscan.image.archive import open_local_image
 from hullscan.image.cache import (
     LayerCache,
     analysis_token,
     default_cache_dir,
-    gzip_archive_key,
     inventory_key,
     is_gzip_file,
+    local_file_key,
 )
 from hullscan.image.interface import ImageMeta, ImageSource, Platform
 from hullscan.inventory.catalog import AnalyzerEntry, entries_of, load
@@ -94,19 +93,45 @@ def inventory_target(target: str, options: InventoryOptions) -> InventoryResult:
     cache = _open_cache(options)
     path = Path(target)
     try:
+        file_key, known = _file_record(cache, path, options)
+        if known is not None:
+            hit = _cached(cache, ImageMeta.from_dict(known), token)
+            if hit is not None:
+                return hit
         if path.is_file() and is_gzip_file(path):
             return _inventory_gzip_archive(path, entries, token, cache, options)
+        from hullscan.image.archive import open_local_image
+
         if path.exists():
             source = open_local_image(path, options.image, options.platform)
         elif options.open_remote is not None:
             source = options.open_remote(target, cache)
+            file_key = None
         else:
             source = open_local_image(path)
         with source:
-            return _inventory_source(source, entries, token, cache, options)
+            return _inventory_source(source, entries, token, cache, options, file_key)
     finally:
         if cache is not None:
             cache.close()
+
+
+def _file_record(
+    cache: LayerCache | None, path: Path, options: InventoryOptions
+) -> tuple[str | None, dict[str, Any] | None]:
+    """Where the cache keeps what an image file resolved to, and that record if it has one.
+
+    A file the cache has seen unchanged need not be opened as an archive again (nor the
+    archive readers imported). A file that cannot be read has no key; opening it as an image
+    then says why.
+    """
+    if cache is None or not path.is_file():
+        return None, None
+    try:
+        key = local_file_key(path, options.image, options.platform)
+    except OSError:
+        return None, None
+    return key, cache.get_source(key)
 
 
 def _cached(cache: LayerCache | None, meta: ImageMeta, token: str) -> InventoryResult | None:
@@ -137,15 +162,6 @@ def _inventory_gzip_archive(
     cache: LayerCache | None,
     options: InventoryOptions,
 ) -> InventoryResult:
-    known = (
-        cache.get_source(gzip_archive_key(path, options.image, options.platform))
-        if cache
-        else None
-    )
-    if known is not None:
-        hit = _cached(cache, ImageMeta.from_dict(known), token)
-        if hit is not None:
-            return hit
     from hullscan.image.stream import scan_gzip_archive
 
     meta, layers, read = scan_gzip_archive(
@@ -167,8 +183,11 @@ def _inventory_source(
     token: str,
     cache: LayerCache | None,
     options: InventoryOptions,
+    file_key: str | None = None,
 ) -> InventoryResult:
     meta = source.resolve()
+    if cache is not None and file_key is not None:
+        cache.put_source(file_key, meta.to_dict())
     hit = _cached(cache, meta, token)
     if hit is not None:
         return hit

@@ -8,6 +8,7 @@ inventories are kept by the image's layers on top of that: an unchanged image is
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -105,7 +106,8 @@ def test_inventory_is_per_analyzer_set(tmp_path: Path) -> None:
 def test_warm_rescan_imports_no_analyzer(
     target: str, image: str | None, layers: int, tmp_path: Path
 ) -> None:
-    """What a cached rescan must not import: analyzer modules, the layer walk, the merge."""
+    """What a cached rescan of a file must not import: the archive readers, analyzer modules,
+    the layer walk, the merge."""
     path = shared_dir() / "data" / "images" / target
     code = (
         "import sys\n"
@@ -128,7 +130,8 @@ def test_warm_rescan_imports_no_analyzer(
     heavy = {
         m
         for m in warm_modules.split()
-        if m.startswith(("hullscan.image.walk", "hullscan.inventory.merge", "hullscan.versions"))
+        if m.startswith(("hullscan.image.walk", "hullscan.image.archive", "hullscan.versions"))
+        or m in ("tarfile", "hullscan.inventory.merge")
         or (m.startswith("hullscan.inventory.") and m not in _LIGHT_INVENTORY)
     }
     assert sorted(heavy) == []
@@ -168,3 +171,18 @@ def test_two_scans_at_once_share_the_cache(tmp_path: Path) -> None:
         assert (proc.returncode, err) == (0, "")
     first, second = (json.loads((tmp_path / f"{n}.json").read_text()) for n in range(2))
     assert first["packages"] == second["packages"] and len(first["packages"]) == 143
+
+
+def test_a_file_rewritten_in_place_is_read_again(tmp_path: Path) -> None:
+    """The record of what a file resolved to is keyed by the file's identity and last bytes."""
+    images = shared_dir() / "data" / "images"
+    target = tmp_path / "image.tar"
+    shutil.copyfile(images / "busybox-amd64.docker.tar", target)
+    first = inventory_target(str(target), InventoryOptions(cache_dir=tmp_path / "cache"))
+    shutil.copyfile(images / "alpine-3.18.9.docker.tar", target)
+    second = inventory_target(str(target), InventoryOptions(cache_dir=tmp_path / "cache"))
+    assert second.layers_read == 1
+    assert {p.type for p in first.inventory.packages} != {
+        p.type for p in second.inventory.packages
+    }
+    assert second.inventory.os is not None and second.inventory.os.family == "alpine"

@@ -9,9 +9,9 @@ next scan a re-read; it never fails this one.
 Above layers, it keeps each image's merged inventory, keyed by the same token and the
 image's diff_ids in order: a rescan of an unchanged image then reads one row, and imports
 neither the analyzers nor the merge. Besides layers, the cache remembers what a local image
-file resolved to (keyed by the file's
-identity and a fingerprint of its last bytes), so a rescan of a gzip-wrapped archive, whose
-manifest sits at the end of the stream, need not inflate it to find its layers again.
+file resolved to (keyed by the file's identity and a fingerprint of its last bytes), so a
+rescan need not open the archive again; for a gzip-wrapped one, whose manifest sits at the
+end of the stream, that is the difference between inflating all of it and reading nothing.
 """
 
 from __future__ import annotations
@@ -180,9 +180,9 @@ def file_fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-def gzip_archive_key(path: Path, image: str | None, platform: Platform | None) -> str:
-    """Where the sources table keeps what a gzip-wrapped archive resolved to (its layers)."""
-    return f"gzip-archive:{file_fingerprint(path)}:{image or ''}:{platform or ''}"
+def local_file_key(path: Path, image: str | None, platform: Platform | None) -> str:
+    """Where the sources table keeps what an image file resolved to (its layers)."""
+    return f"file:{file_fingerprint(path)}:{image or ''}:{platform or ''}"
 
 
 def is_gzip_file(path: Path) -> bool:

@@ -27,7 +27,7 @@ from hullscan.image.archive import (
     DockerArchiveSource,
     OCILayoutSource,
 )
-from hullscan.image.cache import LayerCache, gzip_archive_key
+from hullscan.image.cache import LayerCache, local_file_key
 from hullscan.image.interface import (
     Compression,
     ImageMeta,
@@ -111,7 +111,7 @@ def scan_gzip_archive(
     taken from the cache).
     """
     analyzers = tuple(analyzers)
-    key = gzip_archive_key(path, image, platform)
+    key = local_file_key(path, image, platform)
     known = cache.get_source(key) if cache else None
     skip: set[str] = set()
     if known is not None and cache is not None:
