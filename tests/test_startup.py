@@ -30,3 +30,11 @@ def test_lazy_names_still_resolve() -> None:
         "from hullscan.vulndb import build_database, SourceSummary"
     )
     assert "httpx" in loaded
+
+
+def test_analyzers_load_their_parsers_with_their_first_file() -> None:
+    """Loading every analyzer (a cold scan does) imports no file-format library: each comes
+    with the first file that needs it, and most images need few of them."""
+    loaded = _imported_after("from hullscan.inventory import all_analyzers\nall_analyzers()")
+    parsers = ("yaml", "email.parser", "zipfile", "tomllib", "packaging.utils", "defusedxml")
+    assert sorted(m for m in parsers if m in loaded) == []

@@ -14,7 +14,6 @@ the ``root``, the rest ``unknown``, as Trivy reports them.
 from __future__ import annotations
 
 import json
-import tomllib
 import zlib
 from typing import IO, Any
 
@@ -78,6 +77,8 @@ class CargoLockAnalyzer(Analyzer):
         return path[-10:] == "Cargo.lock" and (len(path) == 10 or path[-11] == "/")
 
     def analyze(self, path: str, body: IO[bytes], options: AnalyzerOptions) -> FileResult:
+        import tomllib  # with the first Cargo.lock: most images hold none
+
         try:
             doc = tomllib.loads(body.read().decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:

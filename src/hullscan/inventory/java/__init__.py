@@ -11,12 +11,14 @@ opened in turn; see `hullscan.inventory.java.archive` for the resource bounds an
 from __future__ import annotations
 
 import io
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from hullscan.inventory.interface import Analyzer, AnalyzerOptions, FileMeta, FileResult
-from hullscan.inventory.java.archive import ArchiveWalk, is_java_archive
-from hullscan.inventory.java.metadata import Artifact
 from hullscan.inventory.java.mvnversion import maven_equal
+from hullscan.inventory.java.names import is_java_archive
+
+if TYPE_CHECKING:
+    from hullscan.inventory.java.metadata import Artifact
 
 __all__ = ["ANALYZERS", "JarAnalyzer"]
 
@@ -37,6 +39,9 @@ class JarAnalyzer(Analyzer):
         return is_java_archive(path) and meta.size > 0
 
     def analyze(self, path: str, body: IO[bytes], options: AnalyzerOptions) -> FileResult:
+        # zipfile and the XML readers load with the first archive; most images hold none.
+        from hullscan.inventory.java.archive import ArchiveWalk
+
         size = body.seek(0, io.SEEK_END)
         body.seek(0)
         walk = ArchiveWalk(options, size)

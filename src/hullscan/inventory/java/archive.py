@@ -31,13 +31,13 @@ from hullscan.inventory.java.metadata import (
     pom_coordinates,
 )
 from hullscan.inventory.java.mvnversion import maven_equal
+from hullscan.inventory.java.names import is_java_archive
 
-__all__ = ["ARCHIVE_SUFFIXES", "MAX_DEPTH", "ArchiveWalk", "is_java_archive"]
+__all__ = ["MAX_DEPTH", "ArchiveWalk"]
 
 log = logging.getLogger(__name__)
 
 # Trivy's set: jar, war, ear, plus JBoss .sar, Jenkins .jpi/.hpi and .par archives.
-ARCHIVE_SUFFIXES = frozenset({".jar", ".war", ".ear", ".par", ".sar", ".jpi", ".hpi"})
 MAX_DEPTH = 10
 # Real manifests, pom.xml and pom.properties are kilobytes; a few MiB leaves ample room.
 MAX_METADATA_BYTES = 4 * 1024 * 1024
@@ -62,11 +62,6 @@ _ZIP_ERRORS = (
     NotImplementedError,
     RuntimeError,
 )
-
-
-def is_java_archive(name: str) -> bool:
-    """Whether a file name has one of the Java archive suffixes (cheap: a slice and a lookup)."""
-    return name[-4:].lower() in ARCHIVE_SUFFIXES
 
 
 class ArchiveWalk:

@@ -15,36 +15,46 @@ import json
 from collections.abc import Callable
 from typing import IO
 
-import yaml
-
 from hullscan.inventory.interface import Analyzer, AnalyzerOptions, FileMeta, FileResult, Package
-from hullscan.inventory.npm.package_lock import parse_package_lock
 from hullscan.inventory.npm.packagejson import PackageJsonAnalyzer
-from hullscan.inventory.npm.pnpm import parse_pnpm_lock
-from hullscan.inventory.npm.yarn import parse_yarn_lock
 
 __all__ = ["ANALYZERS", "NpmLockAnalyzer", "PackageJsonAnalyzer"]
 
 _Parser = Callable[[str, str], tuple[list[Package], list[str]]]
 
 
+# Each parser's module is imported with the first file it parses: most images hold no yarn or
+# pnpm lock, and the YAML library alone is 10 ms of every scan's start.
+
+
 def _package_lock(path: str, text: str) -> tuple[list[Package], list[str]]:
+    from hullscan.inventory.npm.package_lock import parse_package_lock
+
     return parse_package_lock(path, json.loads(text)), []
 
 
+def _yarn(path: str, text: str) -> tuple[list[Package], list[str]]:
+    from hullscan.inventory.npm.yarn import parse_yarn_lock
+
+    return parse_yarn_lock(path, text)
+
+
 def _pnpm(path: str, text: str) -> tuple[list[Package], list[str]]:
+    from hullscan.inventory.npm.pnpm import parse_pnpm_lock
+
     return parse_pnpm_lock(path, text), []
 
 
 _PARSERS: dict[str, _Parser] = {
     "package-lock.json": _package_lock,
     "npm-shrinkwrap.json": _package_lock,
-    "yarn.lock": parse_yarn_lock,
+    "yarn.lock": _yarn,
     "pnpm-lock.yaml": _pnpm,
 }
 _SUFFIXES = tuple(_PARSERS)
-# json, YAML and UTF-8 errors; deep nesting is a RecursionError
-_ERRORS = (ValueError, yaml.YAMLError, RecursionError)
+# json, YAML (the parsers raise ValueError for it) and UTF-8 errors; deep nesting is a
+# RecursionError
+_ERRORS = (ValueError, RecursionError)
 
 
 class NpmLockAnalyzer(Analyzer):

@@ -128,12 +128,15 @@ def _parse_v9(path: str, doc: dict[str, Any]) -> list[Package]:
 
 
 def parse_pnpm_lock(path: str, text: str) -> list[Package]:
-    """Packages of one pnpm lock file; ValueError/YAMLError when it cannot be read.
+    """Packages of one pnpm lock file; ValueError when it cannot be read.
 
     pnpm 10+ can put a document for its own environment (``packageManagerDependencies``)
     before the project's lock document; the last document holding a lock is the project's.
     """
-    docs = [d for d in yaml.load_all(text, Loader=_Loader) if isinstance(d, dict)]
+    try:
+        docs = [d for d in yaml.load_all(text, Loader=_Loader) if isinstance(d, dict)]
+    except yaml.YAMLError as err:
+        raise ValueError(str(err)) from err
     locks = [d for d in docs if "lockfileVersion" in d]
     if not locks:
         raise ValueError("no lockfileVersion")

@@ -84,7 +84,10 @@ def _parse_classic(out: _Lock, text: str) -> None:
 
 def _parse_berry(out: _Lock, text: str) -> None:
     """The YAML document: ``"a@npm:^1, a@npm:^1.2": {version, resolution, dependencies}``."""
-    doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    try:
+        doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as err:
+        raise ValueError(str(err)) from err
     if not isinstance(doc, dict):
         raise ValueError("not a mapping")
     entries = {k: v for k, v in doc.items() if k != "__metadata" and isinstance(v, dict)}
@@ -119,7 +122,7 @@ def _parse_berry(out: _Lock, text: str) -> None:
 
 
 def parse_yarn_lock(path: str, text: str) -> tuple[list[Package], list[str]]:
-    """Packages and warnings of one yarn.lock; ValueError/YAMLError when it cannot be read."""
+    """Packages and warnings of one yarn.lock; ValueError when it cannot be read."""
     out = _Lock(path)
     berry = text.startswith("__metadata:") or "\n__metadata:" in text
     (_parse_berry if berry else _parse_classic)(out, text)

@@ -8,33 +8,40 @@ pins (reported as their own targets, ``found_in`` being the lock file).
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Callable
 from typing import IO
 
 from hullscan.inventory.interface import Analyzer, AnalyzerOptions, FileMeta, FileResult, Package
 from hullscan.inventory.python.installed import InstalledPythonAnalyzer
-from hullscan.inventory.python.locks import parse_pipfile_lock, parse_poetry_lock, parse_uv_lock
-from hullscan.inventory.python.requirements import (
-    MIN_VERSION_OPTION,
-    decode_requirements,
-    parse_requirements,
-)
 
 __all__ = ["ANALYZERS", "InstalledPythonAnalyzer", "PythonLockAnalyzer"]
 
 _Parser = Callable[[str, bytes], list[Package]]
 
 
+# The lock and requirements parsers (and the TOML reader) are imported with the first file
+# they parse: most images hold none of these files.
+
+
 def _pipfile(path: str, data: bytes) -> list[Package]:
+    from hullscan.inventory.python.locks import parse_pipfile_lock
+
     return parse_pipfile_lock(path, json.loads(data))
 
 
 def _poetry(path: str, data: bytes) -> list[Package]:
+    import tomllib
+
+    from hullscan.inventory.python.locks import parse_poetry_lock
+
     return parse_poetry_lock(path, tomllib.loads(data.decode("utf-8")))
 
 
 def _uv(path: str, data: bytes) -> list[Package]:
+    import tomllib
+
+    from hullscan.inventory.python.locks import parse_uv_lock
+
     return parse_uv_lock(path, tomllib.loads(data.decode("utf-8")))
 
 
@@ -67,6 +74,12 @@ class PythonLockAnalyzer(Analyzer):
         data = body.read()  # the layer walk holds bodies to max_size
         base = path.rpartition("/")[2]
         if base == _REQUIREMENTS:
+            from hullscan.inventory.python.requirements import (
+                MIN_VERSION_OPTION,
+                decode_requirements,
+                parse_requirements,
+            )
+
             use_min = options.extra.get(MIN_VERSION_OPTION, "").lower() in ("1", "true", "yes")
             result = parse_requirements(path, decode_requirements(data), use_min)
         else:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from packageurl import PackageURL
-from packaging.utils import canonicalize_name
 
 from hullscan.inventory.interface import Ecosystem, Package, PackageType, Relationship
+from hullscan.vulndb.names import normalize_name
 
 __all__ = ["python_package"]
 
@@ -24,7 +24,7 @@ def python_package(
     Advisories (OSV, GHSA) key PyPI packages by the normalised name, so it goes into the purl
     and ``extra``; the display name stays as written (``Django``, ``PyYAML``).
     """
-    normalized = canonicalize_name(name)
+    normalized = normalize_name(Ecosystem.PYPI, name)
     purl = PackageURL(type="pypi", name=normalized, version=version or None).to_string()
     return Package(
         type=PackageType.PYTHON,

@@ -9,12 +9,13 @@ optional long description, so only the header block is read and handed to `email
 from __future__ import annotations
 
 import logging
-from email.message import Message
-from email.parser import HeaderParser
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from hullscan.inventory.interface import Analyzer, AnalyzerOptions, FileMeta, FileResult
 from hullscan.inventory.python._common import python_package
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 __all__ = ["InstalledPythonAnalyzer", "parse_metadata"]
 
@@ -68,6 +69,8 @@ def _licenses(headers: Message) -> tuple[str, ...]:
 
 def parse_metadata(path: str, block: bytes) -> FileResult:
     """One package from a core-metadata header block; a warning when it names none."""
+    from email.parser import HeaderParser  # 7 ms to import; only images with Python need it
+
     text = block.decode("utf-8", errors="replace")
     headers = HeaderParser().parsestr(text, headersonly=True)
     name = str(headers.get("Name") or "").strip()

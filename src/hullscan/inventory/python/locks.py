@@ -12,10 +12,9 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
-from hullscan.inventory.interface import Package, Relationship
+from hullscan.inventory.interface import Ecosystem, Package, Relationship
 from hullscan.inventory.python._common import python_package
+from hullscan.vulndb.names import normalize_name
 
 __all__ = ["parse_pipfile_lock", "parse_poetry_lock", "parse_uv_lock"]
 
@@ -40,7 +39,7 @@ def parse_pipfile_lock(path: str, doc: Any) -> list[Package]:
             version = _mapping(entry).get("version")
             if not isinstance(version, str) or not version.startswith("=="):
                 continue
-            key = canonicalize_name(name)
+            key = normalize_name(Ecosystem.PYPI, name)
             if key in seen:
                 continue
             seen.add(key)
@@ -99,10 +98,10 @@ def parse_uv_lock(path: str, doc: dict[str, Any]) -> list[Package]:
     ]
     by_name: dict[str, list[int]] = {}
     for index, entry in enumerate(entries):
-        by_name.setdefault(canonicalize_name(entry["name"]), []).append(index)
+        by_name.setdefault(normalize_name(Ecosystem.PYPI, entry["name"]), []).append(index)
 
     def resolve(record: dict[str, Any]) -> int | None:
-        found = by_name.get(canonicalize_name(str(record.get("name", ""))), [])
+        found = by_name.get(normalize_name(Ecosystem.PYPI, str(record.get("name", ""))), [])
         if len(found) > 1 and "version" in record:
             found = [i for i in found if entries[i]["version"] == record["version"]]
         return found[0] if found else None
