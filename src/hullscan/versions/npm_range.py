@@ -69,10 +69,21 @@ def _patterns(xplain: str, plain: str) -> _Patterns:
     )
 
 
-_STRICT = _patterns(_XRANGE_PLAIN, _FULL_PLAIN)
-_LOOSE = _patterns(_XRANGE_PLAIN_LOOSE, _LOOSE_PLAIN)
+@functools.cache
+def _mode(loose: bool) -> _Patterns:
+    """One mode's expressions, compiled on first use: compiling the large ones took 4 ms of
+    every start, and most runs parse no npm range."""
+    if loose:
+        return _patterns(_XRANGE_PLAIN_LOOSE, _LOOSE_PLAIN)
+    return _patterns(_XRANGE_PLAIN, _FULL_PLAIN)
+
+
+@functools.cache
+def _comparator_trim() -> re.Pattern[str]:
+    return re.compile(rf"(\s*){_GTLT}\s*({_LOOSE_PLAIN}|{_XRANGE_PLAIN})")
+
+
 _BUILD_RE = re.compile(_BUILD)
-_COMPARATOR_TRIM = re.compile(rf"(\s*){_GTLT}\s*({_LOOSE_PLAIN}|{_XRANGE_PLAIN})")
 _TILDE_TRIM = re.compile(r"(\s*)(?:~>?)\s+")
 _CARET_TRIM = re.compile(r"(\s*)(?:\^)\s+")
 _STAR = re.compile(r"(<|>)?=?\s*\*")
@@ -252,17 +263,17 @@ def _comparator(comp: str, pats: _Patterns, loose: bool) -> NpmComparator:
 
 
 def _parse_set(text: str, loose: bool, include_pre: bool) -> list[NpmComparator]:
-    pats = _LOOSE if loose else _STRICT
+    pats = _mode(loose)
     text = _BUILD_RE.sub("", text)
     text = _replace(pats.hyphen, text, _hyphen(include_pre))
-    text = _COMPARATOR_TRIM.sub(r"\1\2\3", text)
+    text = _comparator_trim().sub(r"\1\2\3", text)
     text = _TILDE_TRIM.sub(r"\1~", text)
     text = _CARET_TRIM.sub(r"\1^", text)
     expanded = " ".join(_parse_comparator(c, pats, include_pre) for c in text.split(" "))
     gte0 = _GTE0_PRE if include_pre else _GTE0
     tokens = [gte0.sub("", c.strip(), count=1) for c in _SPACES.split(expanded)]
     if loose:
-        tokens = [c for c in tokens if _LOOSE.comparator.match(c)]
+        tokens = [c for c in tokens if _mode(True).comparator.match(c)]
     # All comparators are built first: an invalid one fails the range even after a null set.
     comparators = [_comparator(c, pats, loose) for c in tokens]
     by_value: dict[str, NpmComparator] = {}
