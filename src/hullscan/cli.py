@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from hullscan import __version__
 from hullscan.errors import HullscanError, InventoryError, UsageError
@@ -27,9 +27,7 @@ from hullscan.image.interface import ImageSource, Platform
 from hullscan.image.registry import add_registry_args, registry_options_from_args
 from hullscan.inventory.interface import AnalyzerKind, AnalyzerOptions
 from hullscan.match.interface import ScanResult
-from hullscan.match.matcher import Matcher
 from hullscan.pipeline import InventoryOptions, InventoryResult, inventory_rootfs, inventory_target
-from hullscan.policy.interface import Policy
 from hullscan.report.interface import Inventory
 from hullscan.report.stage import (
     add_policy_and_report_args,
@@ -38,9 +36,11 @@ from hullscan.report.stage import (
     run_policy_and_reports,
     run_sbom_report,
 )
-from hullscan.vulndb import VulnDB
 from hullscan.vulndb.cli import add_db_commands
-from hullscan.vulndb.paths import resolve_db_path
+
+if TYPE_CHECKING:
+    from hullscan.match.matcher import Matcher
+    from hullscan.policy.interface import Policy
 
 log = logging.getLogger("hullscan")
 
@@ -293,6 +293,11 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     if args.timeout is None and policy.timeout is not None:
         args.timeout = policy.timeout.total_seconds()
     options = inventory_options(args)
+    # The matcher and the database are imported here: `hullscan sbom` needs neither.
+    from hullscan.match.matcher import Matcher
+    from hullscan.vulndb import VulnDB
+    from hullscan.vulndb.paths import resolve_db_path
+
     with (
         _deadline(args.timeout),
         VulnDB(resolve_db_path(args.db, getattr(args, "cache_dir", None))) as db,

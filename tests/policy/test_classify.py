@@ -11,7 +11,7 @@ from hullscan.errors import PolicyError
 from hullscan.match.interface import ScanResult, Severity
 from hullscan.policy import DEFAULT_CLASSIFICATION, load_classification
 from hullscan.policy.classify import effective_severity
-from hullscan.policy.nodes import parse_duration
+from hullscan.policy.values import parse_duration
 
 
 def test_builtin_classes() -> None:

@@ -30,8 +30,8 @@ from hullscan.policy.interface import (
     TargetAssessment,
     VexStatement,
 )
-from hullscan.policy.nodes import parse_timestamp
 from hullscan.policy.purl import image_purl, package_purl
+from hullscan.policy.values import parse_timestamp
 from hullscan.policy.vex import vex_statement_for
 
 logger = logging.getLogger(__name__)

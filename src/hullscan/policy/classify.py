@@ -15,10 +15,14 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hullscan.match.interface import Finding, Severity
 from hullscan.policy.interface import Classification, SeverityClass
-from hullscan.policy.nodes import Cursor, compose_yaml, read_text
+from hullscan.policy.values import read_text
+
+if TYPE_CHECKING:
+    from hullscan.policy.nodes import Cursor
 
 DEFAULT_CLASSIFICATION = Classification(
     classes=(
@@ -105,6 +109,10 @@ def parse_classification(cursor: Cursor, source: str) -> Classification:
 
 def load_classification(path: Path) -> Classification:
     """A classification file (``severity_classes:`` at the top)."""
+    from hullscan.policy.nodes import (
+        compose_yaml,
+    )  # YAML loads with the first file
+
     root = compose_yaml(path, read_text(path, "classification file"))
     if root is None:
         return Classification(DEFAULT_CLASSIFICATION.classes, source=str(path))

@@ -9,6 +9,7 @@ file's folder, so a policy checked in beside a Dockerfile works from any working
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hullscan.match.interface import Severity
 from hullscan.policy.classify import DEFAULT_CLASSIFICATION, load_classification
@@ -23,9 +24,10 @@ from hullscan.policy.interface import (
     Trigger,
     TriggerKind,
 )
-from hullscan.policy.nodes import Cursor, compose_yaml, read_text
+from hullscan.policy.values import read_text
 
-DEFAULT_POLICY_FILE = "hullscan.yaml"
+if TYPE_CHECKING:
+    from hullscan.policy.nodes import Cursor
 
 _POLICY_KEYS = (
     "triggers",
@@ -154,4 +156,8 @@ def parse_policy(root: Cursor | None, path: Path) -> Policy:
 def load_policy(path: Path) -> Policy:
     """Read and validate a policy file; PolicyError with file, line and key on any problem."""
     text = read_text(path, "policy file")
+    from hullscan.policy.nodes import (
+        compose_yaml,
+    )  # YAML loads with the first file
+
     return parse_policy(compose_yaml(path, text), path)

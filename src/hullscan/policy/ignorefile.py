@@ -18,8 +18,8 @@ from pathlib import Path
 
 from hullscan.errors import PolicyError
 from hullscan.policy.interface import Exclusion, SuppressionKind
-from hullscan.policy.nodes import parse_day, read_text
 from hullscan.policy.purl import purl_key
+from hullscan.policy.values import parse_day, read_text
 
 DEFAULT_IGNORE_FILES = (".hullscanignore", ".trivyignore")
 

@@ -33,6 +33,10 @@ class Trigger:
     schedule: str = ""
 
 
+# What `hullscan image` reads from the working directory when no --config is given.
+DEFAULT_POLICY_FILE = "hullscan.yaml"
+
+
 class FirstSeenFrom(enum.StrEnum):
     """Where a one-off scan counts due dates from."""
 

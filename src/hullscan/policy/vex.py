@@ -13,11 +13,15 @@ not affected, ``resolved`` and ``resolved_with_pedigree`` are fixed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hullscan.match.interface import Finding
 from hullscan.policy.interface import VexStatement
-from hullscan.policy.nodes import Cursor, compose_json, parse_timestamp, read_text
 from hullscan.policy.purl import purl_key, purl_matches
+from hullscan.policy.values import parse_timestamp, read_text
+
+if TYPE_CHECKING:
+    from hullscan.policy.nodes import Cursor
 
 OPENVEX_STATUSES = ("not_affected", "affected", "fixed", "under_investigation")
 _CDX_STATES = {
@@ -151,6 +155,10 @@ def _cdx_statement(cursor: Cursor, purls: dict[str, str]) -> VexStatement | None
 
 def parse_vex(text: str, path: Path) -> tuple[VexStatement, ...]:
     """Statements of an OpenVEX or CycloneDX VEX document; PolicyError naming file and line."""
+    from hullscan.policy.nodes import (
+        compose_json,
+    )  # YAML loads with the first file
+
     root = compose_json(path, text, "VEX document")
     fields = root.mapping()
     if "statements" in fields:

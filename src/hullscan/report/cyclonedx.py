@@ -42,8 +42,8 @@ from packageurl import PackageURL
 from hullscan.inventory.interface import OSInfo, Package
 from hullscan.match.interface import Finding
 from hullscan.policy.interface import AssessedFinding, Assessment, Suppression, SuppressionKind
-from hullscan.policy.nodes import parse_timestamp
 from hullscan.policy.purl import image_purl, package_purl
+from hullscan.policy.values import parse_timestamp
 from hullscan.report.interface import (
     TOOL_NAME,
     TOOL_VERSION,

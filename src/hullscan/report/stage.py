@@ -17,18 +17,19 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from hullscan.errors import UsageError
 from hullscan.match.interface import ScanResult, Severity
-from hullscan.policy.apply import FirstSeen, assess
 from hullscan.policy.classify import DEFAULT_CLASSIFICATION, load_classification
-from hullscan.policy.config import DEFAULT_POLICY_FILE, load_policy
 from hullscan.policy.ignorefile import DEFAULT_IGNORE_FILES, load_ignorefile
-from hullscan.policy.interface import FirstSeenFrom, Policy, VexStatement
+from hullscan.policy.interface import DEFAULT_POLICY_FILE, FirstSeenFrom, Policy, VexStatement
 from hullscan.policy.vex import load_vex
 from hullscan.report.interface import Inventory, RenderOptions, ReportFormat, SbomFormat
 from hullscan.report.render import render_report, render_sbom, write_output
+
+if TYPE_CHECKING:
+    from hullscan.policy.apply import FirstSeen
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,12 @@ def resolve_policy(args: argparse.Namespace, cwd: Path | None = None) -> Policy:
     config: Path | None = args.config
     if config is None and (here / DEFAULT_POLICY_FILE).is_file():
         config = here / DEFAULT_POLICY_FILE
-    policy = load_policy(config) if config else Policy(classification=DEFAULT_CLASSIFICATION)
+    if config:
+        from hullscan.policy.config import load_policy  # exclusions need the version rules
+
+        policy = load_policy(config)
+    else:
+        policy = Policy(classification=DEFAULT_CLASSIFICATION)
 
     ignorefiles: list[Path] = args.ignorefile or [
         here / name for name in DEFAULT_IGNORE_FILES if (here / name).is_file()
@@ -201,6 +207,8 @@ def run_policy_and_reports(
     statements: list[VexStatement] = []
     for path in policy.vex:
         statements.extend(load_vex(Path(path)))
+
+    from hullscan.policy.apply import assess  # with the matcher's version rules; not for sboms
 
     assessment = assess(
         results,

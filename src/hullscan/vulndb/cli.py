@@ -15,8 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from hullscan.errors import UsageError
-from hullscan.vulndb.paths import DEFAULT_OSV_URL, resolve_db_path
-from hullscan.vulndb.status import DEFAULT_MAX_AGE, database_status, format_age
+from hullscan.vulndb.paths import DEFAULT_MAX_AGE, DEFAULT_OSV_URL, resolve_db_path
 
 #: Where ``db update`` fetches from when ``--from`` is not given.
 UPDATE_URL_ENV = "HULLSCAN_DB_URL"
@@ -148,6 +147,8 @@ def run_update(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
+    from hullscan.vulndb.status import database_status, format_age  # the store, on use
+
     result = database_status(
         resolve_db_path(args.db, args.cache_dir), max_age=timedelta(hours=args.max_age)
     )

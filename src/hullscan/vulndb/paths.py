@@ -7,11 +7,14 @@ The cache folder is ``--cache-dir`` if given, else ``$XDG_CACHE_HOME/hullscan``,
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 DB_FILE = "hullscan.db"
 #: Where ``db build`` reads OSV data when ``--from`` names no folder or mirror.
 DEFAULT_OSV_URL = "https://osv-vulnerabilities.storage.googleapis.com"
+#: Past this age `database_status` warns, as Grype does by default.
+DEFAULT_MAX_AGE = timedelta(hours=120)
 
 
 def cache_dir(explicit: str | Path | None = None) -> Path:

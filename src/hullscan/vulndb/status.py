@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hullscan.vulndb.paths import DEFAULT_MAX_AGE
 from hullscan.vulndb.store import SourceSummary, VulnDB
-
-#: Past this age `database_status` warns, as Grype does by default.
-DEFAULT_MAX_AGE = timedelta(hours=120)
 
 
 @dataclass(frozen=True)
