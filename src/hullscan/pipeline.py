@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hullscan.image.cache import (
     LayerCache,
@@ -95,7 +95,7 @@ def inventory_target(target: str, options: InventoryOptions) -> InventoryResult:
     try:
         file_key, known = _file_record(cache, path, options)
         if known is not None:
-            hit = _cached(cache, ImageMeta.from_dict(known), token)
+            hit = _cached(cache, known, token)
             if hit is not None:
                 return hit
         if path.is_file() and is_gzip_file(path):
@@ -118,8 +118,8 @@ def inventory_target(target: str, options: InventoryOptions) -> InventoryResult:
 
 def _file_record(
     cache: LayerCache | None, path: Path, options: InventoryOptions
-) -> tuple[str | None, dict[str, Any] | None]:
-    """Where the cache keeps what an image file resolved to, and that record if it has one.
+) -> tuple[str | None, ImageMeta | None]:
+    """Where the cache keeps what an image file resolved to, and that image if it has one.
 
     A file the cache has seen unchanged need not be opened as an archive again (nor the
     archive readers imported). A file that cannot be read has no key; opening it as an image
@@ -131,7 +131,7 @@ def _file_record(
         key = local_file_key(path, options.image, options.platform)
     except OSError:
         return None, None
-    return key, cache.get_source(key)
+    return key, cache.get_image(key)
 
 
 def _cached(cache: LayerCache | None, meta: ImageMeta, token: str) -> InventoryResult | None:

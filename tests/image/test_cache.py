@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -186,3 +187,21 @@ def test_a_file_rewritten_in_place_is_read_again(tmp_path: Path) -> None:
         p.type for p in second.inventory.packages
     }
     assert second.inventory.os is not None and second.inventory.os.family == "alpine"
+
+
+@pytest.mark.parametrize(("target", "image", "layers"), TARGETS)
+def test_damaged_image_record_reads_the_file_again(
+    target: str,
+    image: str | None,
+    layers: int,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cold = _scan(target, image, tmp_path)
+    with sqlite3.connect(tmp_path / "layers.sqlite") as db:
+        db.execute("UPDATE sources SET data = ?", (zlib.compress(b'{"layers": 1}'),))
+    warm = _scan(target, image, tmp_path)
+    # A gzip-wrapped archive names its layers at the end: without the record it is read again.
+    assert warm.layers_read == (layers if target.endswith(".gz") else 0)
+    assert warm.inventory == cold.inventory
+    assert "cached image record" in caplog.text and "corrupt" in caplog.text

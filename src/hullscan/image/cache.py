@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import hullscan
-from hullscan.image.interface import Platform
+from hullscan.image.interface import ImageMeta, Platform
 from hullscan.inventory.catalog import AnalyzerEntry
 from hullscan.inventory.interface import AnalyzerOptions, Inventory
 
@@ -127,6 +127,10 @@ class LayerCache:
         data = zlib.compress(json.dumps(inventory.to_dict(), separators=(",", ":")).encode())
         self._write("INSERT OR REPLACE INTO inventories (key, data) VALUES (?, ?)", (key, data))
 
+    def get_image(self, key: str) -> ImageMeta | None:
+        """The image stored under ``key`` by `put_source`; a damaged record is a miss."""
+        return image_of(self.get_source(key), key)
+
     def get_source(self, key: str) -> dict[str, Any] | None:
         row = self._query("SELECT data FROM sources WHERE key = ?", (key,))
         if row is None:
@@ -163,6 +167,18 @@ class LayerCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def image_of(record: dict[str, Any] | None, key: str) -> ImageMeta | None:
+    """The image a `LayerCache.put_source` record describes; None if there is none or it is
+    damaged (the file is then opened again)."""
+    if record is None:
+        return None
+    try:
+        return ImageMeta.from_dict(record)
+    except (KeyError, TypeError, ValueError) as err:
+        log.warning("cached image record %s is corrupt, reading the file again: %s", key, err)
+        return None
 
 
 def file_fingerprint(path: Path) -> str:

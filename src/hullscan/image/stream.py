@@ -27,7 +27,7 @@ from hullscan.image.archive import (
     DockerArchiveSource,
     OCILayoutSource,
 )
-from hullscan.image.cache import LayerCache, local_file_key
+from hullscan.image.cache import LayerCache, image_of, local_file_key
 from hullscan.image.interface import (
     Compression,
     ImageMeta,
@@ -113,9 +113,9 @@ def scan_gzip_archive(
     analyzers = tuple(analyzers)
     key = local_file_key(path, image, platform)
     known = cache.get_source(key) if cache else None
+    meta = image_of(known, key)
     skip: set[str] = set()
-    if known is not None and cache is not None:
-        meta = ImageMeta.from_dict(known)
+    if known is not None and meta is not None and cache is not None:
         cached = [cache.get(layer.diff_id, token) for layer in meta.layers]
         if all(r is not None for r in cached):
             log.debug("%s: unchanged since the last scan; no layer read", path)
