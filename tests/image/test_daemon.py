@@ -164,8 +164,14 @@ def test_stalled_export_ends_at_the_deadline(engine: FakeEngine, sock: Path) -> 
 
 
 def test_no_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An engine that cannot be reached fails the resolve and leaves no spool file behind."""
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    source = DaemonSource(NAME, tmp_path / "nothing.sock", spool_dir=spool)
     with pytest.raises(ImageError, match="cannot reach the engine"):
-        DaemonSource(NAME, tmp_path / "nothing.sock").resolve()
+        source.resolve()
+    assert list(spool.iterdir()) == []
+    source.close()
     monkeypatch.setattr("hullscan.image.daemon.find_engine_socket", lambda env=None: None)
     with pytest.raises(ImageError, match="no Docker or Podman engine socket found"):
         DaemonSource(NAME)

@@ -137,9 +137,20 @@ class DaemonSource(ImageSource):
         return True
 
     def _export(self) -> Path:
-        doing = "exporting the image"
+        """The engine's ``docker save`` of the image, in a temp file; none is left if it fails."""
         fd, name = tempfile.mkstemp(prefix="hullscan-engine-", suffix=".tar", dir=self._spool_dir)
         self._spool = Path(name)
+        try:
+            self._write_export(fd, name)
+        except BaseException:
+            self._spool.unlink(missing_ok=True)
+            self._spool = None
+            raise
+        log.debug("%s: exported %s to %s", self._where, self.reference, name)
+        return Path(name)
+
+    def _write_export(self, fd: int, name: str) -> None:
+        doing = "exporting the image"
         with os.fdopen(fd, "wb") as out:
             response = self._get("get", doing)
             if response.status_code != 200:
@@ -157,8 +168,6 @@ class DaemonSource(ImageSource):
             finally:
                 watchdog.cancel()
                 response.close()
-        log.debug("%s: exported %s to %s", self._where, self.reference, name)
-        return self._spool
 
     def resolve(self) -> ImageMeta:
         if self._archive is None:
