@@ -15,14 +15,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hullscan.image.cache import (
     LayerCache,
     analysis_token,
     default_cache_dir,
+    image_of,
     inventory_key,
-    is_gzip_file,
     local_file_key,
 )
 from hullscan.image.interface import ImageMeta, ImageSource, Platform
@@ -93,20 +93,22 @@ def inventory_target(target: str, options: InventoryOptions) -> InventoryResult:
     cache = _open_cache(options)
     path = Path(target)
     try:
-        file_key, known = _file_record(cache, path, options)
+        file_key, record = _file_record(cache, path, options)
+        known = image_of(record, file_key) if file_key else None
         if known is not None:
-            hit = _cached(cache, known, token)
+            hit = _cached(cache, known, inventory_key(token, known))
             if hit is not None:
                 return hit
+        from hullscan.image.stream import is_gzip_file
+
         if path.is_file() and is_gzip_file(path):
-            return _inventory_gzip_archive(path, entries, token, cache, options)
+            return _inventory_gzip_archive(path, entries, token, cache, options, file_key, record)
         from hullscan.image.archive import open_local_image
 
         if path.exists():
             source = open_local_image(path, options.image, options.platform)
         elif options.open_remote is not None:
             source = options.open_remote(target, cache)
-            file_key = None
         else:
             source = open_local_image(path)
         with source:
@@ -118,8 +120,8 @@ def inventory_target(target: str, options: InventoryOptions) -> InventoryResult:
 
 def _file_record(
     cache: LayerCache | None, path: Path, options: InventoryOptions
-) -> tuple[str | None, ImageMeta | None]:
-    """Where the cache keeps what an image file resolved to, and that image if it has one.
+) -> tuple[str | None, dict[str, Any] | None]:
+    """Where the cache keeps what an image file resolved to, and that record if it has one.
 
     A file the cache has seen unchanged need not be opened as an archive again (nor the
     archive readers imported). A file that cannot be read has no key; opening it as an image
@@ -131,27 +133,23 @@ def _file_record(
         key = local_file_key(path, options.image, options.platform)
     except OSError:
         return None, None
-    return key, cache.get_image(key)
+    return key, cache.get_source(key)
 
 
-def _cached(cache: LayerCache | None, meta: ImageMeta, token: str) -> InventoryResult | None:
-    if cache is None:
-        return None
-    inventory = cache.get_inventory(inventory_key(token, (la.diff_id for la in meta.layers)))
+def _cached(cache: LayerCache | None, meta: ImageMeta, key: str) -> InventoryResult | None:
+    inventory = cache.get_inventory(key) if cache else None
     if inventory is None:
         return None
     log.debug("%s: inventory from cache", meta.source)
     return InventoryResult(meta, inventory, layers_cached=len(meta.layers))
 
 
-def _merged(
-    cache: LayerCache | None, meta: ImageMeta, token: str, layers: Sequence[LayerResult]
-) -> Inventory:
+def _merged(cache: LayerCache | None, key: str, layers: Sequence[LayerResult]) -> Inventory:
     from hullscan.inventory.merge import merge_layers
 
     inventory = merge_layers(layers)
     if cache is not None:
-        cache.put_inventory(inventory_key(token, (la.diff_id for la in meta.layers)), inventory)
+        cache.put_inventory(key, inventory)
     return inventory
 
 
@@ -161,6 +159,8 @@ def _inventory_gzip_archive(
     token: str,
     cache: LayerCache | None,
     options: InventoryOptions,
+    file_key: str | None,
+    record: dict[str, Any] | None,
 ) -> InventoryResult:
     from hullscan.image.stream import scan_gzip_archive
 
@@ -172,8 +172,10 @@ def _inventory_gzip_archive(
         options.analyzer_options,
         cache,
         token,
+        file_key,
+        record,
     )
-    inventory = _merged(cache, meta, token, layers)
+    inventory = _merged(cache, inventory_key(token, meta), layers)
     return InventoryResult(meta, inventory, layers_read=read, layers_cached=len(layers) - read)
 
 
@@ -188,7 +190,8 @@ def _inventory_source(
     meta = source.resolve()
     if cache is not None and file_key is not None:
         cache.put_source(file_key, meta.to_dict())
-    hit = _cached(cache, meta, token)
+    key = inventory_key(token, meta)
+    hit = _cached(cache, meta, key)
     if hit is not None:
         return hit
     from hullscan.image.walk import walk_blob
@@ -214,7 +217,7 @@ def _inventory_source(
             if cache is not None:
                 cache.put(result, token)
             results.append(result)
-    inventory = _merged(cache, meta, token, results)
+    inventory = _merged(cache, key, results)
     return InventoryResult(meta, inventory, layers_read=read, layers_cached=len(results) - read)
 
 

@@ -57,9 +57,10 @@ def analysis_token(analyzers: Iterable[AnalyzerEntry], options: AnalyzerOptions)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
-def inventory_key(token: str, diff_ids: Iterable[str]) -> str:
+def inventory_key(token: str, image: ImageMeta) -> str:
     """What decides an image's inventory: its layers in order, their analysis, the merge."""
-    parts = [token, f"merge:{MERGE_VERSION}", f"hullscan:{hullscan.__version__}", *diff_ids]
+    parts = [token, f"merge:{MERGE_VERSION}", f"hullscan:{hullscan.__version__}"]
+    parts += [layer.diff_id for layer in image.layers]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -98,7 +99,7 @@ class LayerCache:
         from hullscan.image.walk import LayerResult  # not imported when the inventory is cached
 
         try:
-            return LayerResult.from_dict(json.loads(zlib.decompress(row)))
+            return LayerResult.from_dict(_unpack(row))
         except (zlib.error, ValueError, KeyError, TypeError) as err:
             log.warning(
                 "layer cache entry for %s is corrupt, re-reading the layer: %s", diff_id, err
@@ -106,10 +107,9 @@ class LayerCache:
             return None
 
     def put(self, result: LayerResult, token: str) -> None:
-        data = zlib.compress(json.dumps(result.to_dict(), separators=(",", ":")).encode(), 6)
         self._write(
             "INSERT OR REPLACE INTO layers (diff_id, token, data) VALUES (?, ?, ?)",
-            (result.diff_id, token, data),
+            (result.diff_id, token, _pack(result.to_dict())),
         )
 
     def get_inventory(self, key: str) -> Inventory | None:
@@ -118,32 +118,31 @@ class LayerCache:
         if row is None:
             return None
         try:
-            return Inventory.from_dict(json.loads(zlib.decompress(row)))
+            return Inventory.from_dict(_unpack(row))
         except (zlib.error, ValueError, KeyError, TypeError) as err:
             log.warning("cached inventory %s is corrupt, merging again: %s", key[:16], err)
             return None
 
     def put_inventory(self, key: str, inventory: Inventory) -> None:
-        data = zlib.compress(json.dumps(inventory.to_dict(), separators=(",", ":")).encode())
-        self._write("INSERT OR REPLACE INTO inventories (key, data) VALUES (?, ?)", (key, data))
-
-    def get_image(self, key: str) -> ImageMeta | None:
-        """The image stored under ``key`` by `put_source`; a damaged record is a miss."""
-        return image_of(self.get_source(key), key)
+        self._write(
+            "INSERT OR REPLACE INTO inventories (key, data) VALUES (?, ?)",
+            (key, _pack(inventory.to_dict())),
+        )
 
     def get_source(self, key: str) -> dict[str, Any] | None:
         row = self._query("SELECT data FROM sources WHERE key = ?", (key,))
         if row is None:
             return None
         try:
-            value = json.loads(zlib.decompress(row))
+            value = _unpack(row)
         except (zlib.error, ValueError):
             return None
         return value if isinstance(value, dict) else None
 
     def put_source(self, key: str, value: dict[str, Any]) -> None:
-        data = zlib.compress(json.dumps(value, separators=(",", ":")).encode())
-        self._write("INSERT OR REPLACE INTO sources (key, data) VALUES (?, ?)", (key, data))
+        self._write(
+            "INSERT OR REPLACE INTO sources (key, data) VALUES (?, ?)", (key, _pack(value))
+        )
 
     def _query(self, sql: str, args: tuple[str, ...]) -> bytes | None:
         if self._db is None:
@@ -167,6 +166,15 @@ class LayerCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _pack(value: object) -> bytes:
+    """How every row is stored: compact JSON, zlib-compressed."""
+    return zlib.compress(json.dumps(value, separators=(",", ":")).encode(), 6)
+
+
+def _unpack(row: bytes) -> Any:
+    return json.loads(zlib.decompress(row))
 
 
 def image_of(record: dict[str, Any] | None, key: str) -> ImageMeta | None:
@@ -199,8 +207,3 @@ def file_fingerprint(path: Path) -> str:
 def local_file_key(path: Path, image: str | None, platform: Platform | None) -> str:
     """Where the sources table keeps what an image file resolved to (its layers)."""
     return f"file:{file_fingerprint(path)}:{image or ''}:{platform or ''}"
-
-
-def is_gzip_file(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"

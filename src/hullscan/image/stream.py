@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from hullscan.errors import DigestMismatchError, ImageError
 from hullscan.image.archive import (
@@ -27,7 +27,7 @@ from hullscan.image.archive import (
     DockerArchiveSource,
     OCILayoutSource,
 )
-from hullscan.image.cache import LayerCache, image_of, local_file_key
+from hullscan.image.cache import LayerCache, image_of
 from hullscan.image.interface import (
     Compression,
     ImageMeta,
@@ -83,6 +83,11 @@ class _MemoryStore(BlobStore):
         return self._resolve(name)
 
 
+def is_gzip_file(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
 def _layer_member(source: DockerArchiveSource | OCILayoutSource, layer: LayerRef) -> str:
     if isinstance(source, DockerArchiveSource):
         return source.layer_path(layer)
@@ -103,17 +108,18 @@ def scan_gzip_archive(
     options: AnalyzerOptions,
     cache: LayerCache | None,
     token: str,
+    key: str | None,
+    known: dict[str, Any] | None,
     on_bytes: Callable[[int], None] | None = None,
 ) -> tuple[ImageMeta, list[LayerResult], int]:
     """Resolve and walk a gzip-wrapped image archive in a single pass.
 
-    Returns the image, its layers' results in order, and how many layers were read (not
-    taken from the cache).
+    ``key`` is where the cache keeps what this file resolved to (`local_file_key`) and
+    ``known`` that record from the last scan, if any. Returns the image, its layers' results
+    in order, and how many layers were read (not taken from the cache).
     """
     analyzers = tuple(analyzers)
-    key = local_file_key(path, image, platform)
-    known = cache.get_source(key) if cache else None
-    meta = image_of(known, key)
+    meta = image_of(known, key or "")
     skip: set[str] = set()
     if known is not None and meta is not None and cache is not None:
         cached = [cache.get(layer.diff_id, token) for layer in meta.layers]
@@ -154,7 +160,7 @@ def scan_gzip_archive(
         if cache:
             cache.put(result, token)
         results.append(result)
-    if cache:
+    if cache and key:
         members = [store.member_for(_layer_member(source, layer)) for layer in meta.layers]
         cache.put_source(key, {**meta.to_dict(), "cached_members": members})
     return meta, results, len(walked)
