@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import tarfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench_scan import IMAGES, SHARED
+
 from hullscan.image.walk import AnalyzerDispatch
 from hullscan.inventory import all_analyzers
 from hullscan.inventory.interface import AnalyzerOptions, FileMeta
 
-SHARED = Path(os.environ.get("HULLSCAN_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-IMAGES = SHARED / "data" / "images"
 FIXTURES = SHARED / "data" / "fixtures"
 
 

@@ -40,7 +40,6 @@ class Case:
     file: str
     image: str | None = None
     platform: str | None = None
-    syft_ref: str = ""
 
 
 CASES = [

@@ -103,6 +103,9 @@ def test_inventory_is_per_analyzer_set(tmp_path: Path) -> None:
     assert again.inventory == os_only.inventory and again.layers_read == 0
 
 
+_LIGHT_INVENTORY = {"hullscan.inventory.catalog", "hullscan.inventory.interface"}
+
+
 @pytest.mark.parametrize(("target", "image", "layers"), TARGETS)
 def test_warm_rescan_imports_no_analyzer(
     target: str, image: str | None, layers: int, tmp_path: Path
@@ -136,9 +139,6 @@ def test_warm_rescan_imports_no_analyzer(
         or (m.startswith("hullscan.inventory.") and m not in _LIGHT_INVENTORY)
     }
     assert sorted(heavy) == []
-
-
-_LIGHT_INVENTORY = {"hullscan.inventory.catalog", "hullscan.inventory.interface"}
 
 
 @pytest.mark.parametrize(("target", "image", "layers"), TARGETS[:2])
